@@ -1,0 +1,66 @@
+import { resolve } from "node:path";
+import { deployCommand } from "./commands/deploy.js";
+import { destroyCommand } from "./commands/destroy.js";
+import { reportValidation, validateDirectory } from "./commands/validate.js";
+import { errorMessage, exitCodeOf, PhaseError, ProjectError, UsageError } from "./errors.js";
+import { envInputSource, type Inputs, parseInputs } from "./inputs.js";
+import { type RunContext, readRunContext } from "./run-context.js";
+import { actionsIo, type Io } from "./shell/io.js";
+
+/** Everything a command needs from the outside world. */
+export interface ActionEnv {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  io: Io;
+}
+
+export async function validateStep(inputs: Inputs, ctx: RunContext, io: Io): Promise<void> {
+  const dir = resolve(ctx.workspace, inputs.workingDirectory);
+  const outcome = validateDirectory(dir, {
+    ...(inputs.config !== undefined ? { config: inputs.config } : {}),
+    ...(inputs.environment !== undefined ? { environment: inputs.environment } : {}),
+  });
+  await reportValidation(outcome, io, ctx.workspace);
+  if (outcome.counts.errors > 0) {
+    throw new ProjectError(
+      `Validation found ${outcome.counts.errors} error(s) in ${inputs.workingDirectory}; see the annotations above.`,
+      "Fix each error at the file and line it names, then run again.",
+    );
+  }
+}
+
+/** Turn any failure into one clear error line (what, then how to fix) and the exit code. */
+export function reportFailure(error: unknown, io: Io): number {
+  const hint = error instanceof UsageError || error instanceof ProjectError ? error.hint : undefined;
+  let message = errorMessage(error);
+  if (error instanceof PhaseError) message = `${error.phase} failed: ${message}\nLive now: ${error.live}`;
+  else if (!(error instanceof UsageError || error instanceof ProjectError)) {
+    message = `Unexpected error: ${message}. This is a bug in cf-containers-deploy; please report it with the log above.`;
+  }
+  io.error(hint ? `${message}\nFix: ${hint}` : message);
+  return exitCodeOf(error);
+}
+
+/** The action: parse inputs once, run the command, one failure funnel. Returns the exit code. */
+export async function run(
+  actionEnv: ActionEnv = { env: process.env, cwd: process.cwd(), io: actionsIo() },
+): Promise<number> {
+  const { env, cwd, io } = actionEnv;
+  try {
+    const inputs = parseInputs(envInputSource(env, (v) => io.mask(v)));
+    const ctx = readRunContext(env, cwd);
+    switch (inputs.command) {
+      case "validate":
+        await validateStep(inputs, ctx, io);
+        return 0;
+      case "deploy":
+        await deployCommand(inputs, ctx, actionEnv);
+        return 0;
+      case "destroy":
+        await destroyCommand(inputs, ctx, actionEnv);
+        return 0;
+    }
+  } catch (error) {
+    return reportFailure(error, io);
+  }
+}
