@@ -15,7 +15,8 @@ const names = wanted.length ? wanted : Object.keys(sections);
 const parts: string[] = [];
 for (const name of names) {
   const section = sections[name];
-  if (!section) throw new Error(`unknown bench section '${name}' (have: ${Object.keys(sections).join(", ")})`);
+  if (!section)
+    throw new Error(`unknown bench section '${name}' (have: ${Object.keys(sections).join(", ")})`);
   process.stderr.write(`bench: ${name}…\n`);
   parts.push(await section());
 }

@@ -22,13 +22,25 @@ export async function runValidateBench(repo: string): Promise<string> {
     if (i >= 5) inProcess.push(ms);
   }
   const runs = 10;
-  const cli = timeProcess(node, [join(repo, "dist", "cli.js"), "validate", example, "--format", "json"], { runs });
-  const wranglerEnv = { ...process.env, CLOUDFLARE_API_TOKEN: "bench", WRANGLER_SEND_METRICS: "false", CI: "true" };
+  const cli = timeProcess(node, [join(repo, "dist", "cli.js"), "validate", example, "--format", "json"], {
+    runs,
+  });
+  const wranglerEnv = {
+    ...process.env,
+    CLOUDFLARE_API_TOKEN: "bench",
+    WRANGLER_SEND_METRICS: "false",
+    CI: "true",
+  };
   let dryRun: number[];
   try {
     dryRun = timeProcess(
       node,
-      [join(repo, "node_modules", "wrangler", "bin", "wrangler.js"), "deploy", "--dry-run", "--containers-rollout=none"],
+      [
+        join(repo, "node_modules", "wrangler", "bin", "wrangler.js"),
+        "deploy",
+        "--dry-run",
+        "--containers-rollout=none",
+      ],
       { cwd: example, env: wranglerEnv, runs },
     );
   } finally {

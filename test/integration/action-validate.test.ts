@@ -7,7 +7,10 @@ import { node24, runAction } from "../helpers/run-action.js";
 afterAll(cleanupProjects);
 
 function cli(args: string[]) {
-  const r = spawnSync(node24, [join(repoRoot, "dist", "cli.js"), ...args], { encoding: "utf8", timeout: 30_000 });
+  const r = spawnSync(node24, [join(repoRoot, "dist", "cli.js"), ...args], {
+    encoding: "utf8",
+    timeout: 30_000,
+  });
   return { exitCode: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -32,7 +35,9 @@ describe("the action, command: validate (dist/index.js as the runner runs it)", 
     expect(run.exitCode).toBe(1);
     const rel = relative(workspace, dir);
     expect(run.stdout).toContain(`::error title=layout-dockerfile-missing,file=${rel}/wrangler.toml,line=7`);
-    expect(run.stdout).toContain(`::error title=layout-worker-entry-missing,file=${rel}/wrangler.toml,line=2`);
+    expect(run.stdout).toContain(
+      `::error title=layout-worker-entry-missing,file=${rel}/wrangler.toml,line=2`,
+    );
     expect(Number(run.outputs.errors)).toBeGreaterThanOrEqual(2);
     expect(run.summary).toContain("layout-dockerfile-missing");
     expect(run.stdout).toMatch(/::error::Validation found \d+ error\(s\)/);
@@ -66,7 +71,12 @@ describe("the CLI, validate", () => {
     const out = JSON.parse(r.stdout) as { errors: number; diagnostics: Record<string, unknown>[] };
     expect(out.errors).toBeGreaterThan(0);
     expect(out.diagnostics).toContainEqual(
-      expect.objectContaining({ rule: "layout-dockerfile-missing", severity: "error", file: "wrangler.toml", line: 7 }),
+      expect.objectContaining({
+        rule: "layout-dockerfile-missing",
+        severity: "error",
+        file: "wrangler.toml",
+        line: 7,
+      }),
     );
     for (const d of out.diagnostics) expect(typeof d.hint).toBe("string");
   });
@@ -75,7 +85,9 @@ describe("the CLI, validate", () => {
     const dir = exampleWith({ Dockerfile: null });
     const r = cli(["validate", dir, "--format", "github"]);
     expect(r.exitCode).toBe(1);
-    expect(r.stdout).toMatch(/^::error file=[^,]*wrangler\.toml,line=7,col=\d+,title=layout-dockerfile-missing::/m);
+    expect(r.stdout).toMatch(
+      /^::error file=[^,]*wrangler\.toml,line=7,col=\d+,title=layout-dockerfile-missing::/m,
+    );
   });
 
   it("prints readable text by default", () => {

@@ -67,7 +67,9 @@ describe("parseInputs", () => {
 
   it("refuses a secrets line naming an unset environment variable, naming the line", () => {
     const { src } = source({ secrets: "OK=1\nMISSING_VAR" });
-    expect(() => parseInputs(src)).toThrowError(/line 2: 'MISSING_VAR' names an environment variable that is not set/);
+    expect(() => parseInputs(src)).toThrowError(
+      /line 2: 'MISSING_VAR' names an environment variable that is not set/,
+    );
   });
 
   it("refuses a name that is both a secret and a var", () => {
