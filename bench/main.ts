@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runHealthBench } from "./health.js";
 import { machineLine } from "./lib.js";
 import { runValidateBench } from "./validate.js";
 
@@ -8,6 +9,7 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const sections: Record<string, () => Promise<string>> = {
   validate: () => runValidateBench(repo),
+  health: () => runHealthBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

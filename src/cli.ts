@@ -10,6 +10,7 @@ import {
 import { UsageError } from "./errors.js";
 import { reportFailure } from "./main.js";
 import { consoleIo } from "./shell/io.js";
+import { healthCommand } from "./verify/health-command.js";
 
 const USAGE = `Usage:
   cf-containers-deploy validate [dir] [--config F] [--env E] [--format text|json|github]
@@ -63,6 +64,8 @@ export async function main(argv: string[], out: Streams): Promise<number> {
     switch (command) {
       case "validate":
         return validateCli(rest, out);
+      case "health":
+        return await healthCommand(rest, out, process.env);
       case undefined:
       case "-h":
       case "--help":
