@@ -1,6 +1,8 @@
-import { posix } from "node:path";
+import { dirname, join, posix, resolve } from "node:path";
 import { type ParseResult as BabelFile, parse as babelParse } from "@babel/parser";
+import balenaDockerignore from "@balena/dockerignore";
 import { type Dockerfile, DockerfileParser } from "dockerfile-ast";
+import { type GitRunner, gitPathFacts, runGit } from "./git.js";
 import {
   decodeText,
   isUnreadable,
@@ -46,6 +48,26 @@ export interface DockerfileSource extends SourceFile {
   /** Indexes into `containers` that build this file. */
   containers: number[];
   context: string;
+  /**
+   * The ignore file Docker applies to this build: `<Dockerfile>.dockerignore` next to the
+   * Dockerfile, else `<context>/.dockerignore`; absent when there is neither.
+   */
+  dockerignore?: SourceFile;
+}
+
+/** A local secret file (`.env`, `.env.*`, `.dev.vars`, `.dev.vars.*`; not templates) and who would ship it. */
+export interface SecretEnvFile {
+  /** Project-relative path, in the project dir or at the top of a build context. */
+  path: string;
+  /** In git's index; undefined when git cannot tell (no repository around the project, git missing). */
+  tracked: boolean | undefined;
+  /** Covered by git's ignore rules (any .gitignore up to the repository root, .git/info/exclude); undefined as above. */
+  gitIgnored: boolean | undefined;
+  /**
+   * For each Dockerfile (by its project path) whose build context holds the file: whether that
+   * build's dockerignore excludes it. Files outside every build context have no entries.
+   */
+  dockerIgnored: Record<string, boolean>;
 }
 
 export interface WorkerEntry extends SourceFile {
@@ -76,6 +98,10 @@ export interface Project {
   extraFiles: Map<string, SourceFile>;
   /** Every file name present at the top of the project dir and of each build context. */
   listing: Map<string, string[]>;
+  /** Local secret files at the top of the project dir and of each build context, with git and Docker facts. */
+  secretEnvFiles: SecretEnvFile[];
+  /** The local Workers runtime `wrangler dev` would use: the nearest `node_modules/workerd` up from `dir`. */
+  localRuntime?: { workerdVersion: string };
   unreadable: Unreadable[];
 }
 
@@ -84,6 +110,8 @@ export interface LoadOptions {
   config?: string;
   environment?: string;
   fs?: ProjectFs;
+  /** How git is run for the tracked/ignored facts of secret files; default: the real git CLI. */
+  git?: GitRunner;
 }
 
 const SKIP_DIRS = new Set([
@@ -98,13 +126,39 @@ const SKIP_DIRS = new Set([
 ]);
 const MAX_SCANNED_FILES = 400;
 
-function isRegistryReference(image: string): boolean {
+// A CommonJS package (`module.exports = factory; factory.default = factory`) whose typings only
+// declare `default`: reading `.default` off the module works under Node, vitest and esbuild alike.
+const dockerignore = balenaDockerignore.default;
+const MAX_MANIFEST_BYTES = 64 * 1024;
+
+export function isRegistryReference(image: string): boolean {
   // wrangler treats anything that is not an existing file as a registry reference; a value that
   // looks like a path (./x, ../x, /x, x/Dockerfile, *.Dockerfile) is a missing file instead.
   if (/^\.{0,2}\//.test(image) || /(^|\/)Dockerfile[^/:]*$/i.test(image) || /\.dockerfile$/i.test(image)) {
     return false;
   }
-  return image.includes(":") || image.includes("@");
+  if (image.includes(":") || image.includes("@")) return true;
+  // A tagless reference still names its registry host first, as Docker reads it:
+  // `registry.cloudflare.com/acc/app`, `localhost/app`.
+  const slash = image.indexOf("/");
+  if (slash <= 0) return false;
+  const host = image.slice(0, slash);
+  return host.includes(".") || host === "localhost";
+}
+
+/** `.env`, `.env.production`, `.dev.vars`, `.dev.vars.staging`; not the committed templates. */
+export function isSecretEnvName(name: string): boolean {
+  if (!/^\.env(\..+)?$/.test(name) && !/^\.dev\.vars(\..+)?$/.test(name)) return false;
+  return !/\.(example|sample|template|dist)$/i.test(name);
+}
+
+/** Does a dockerignore file exclude `path` (relative to the build context)? Docker's own matcher. */
+export function dockerIgnores(ignoreText: string, path: string): boolean {
+  try {
+    return dockerignore({ ignorecase: false }).add(ignoreText.split(/\r?\n/)).ignores(path);
+  } catch {
+    return false; // an invalid pattern (e.g. "[z-a]") fails the docker build itself; exclude nothing
+  }
 }
 
 /** Read and parse a project. Never throws on bad input: problems become fields the rules report. */
@@ -142,6 +196,7 @@ export function loadProject(dir: string, options: LoadOptions = {}): Project {
     sqlFiles: [],
     extraFiles: new Map(),
     listing,
+    secretEnvFiles: [],
     unreadable,
   };
   list("");
@@ -285,7 +340,67 @@ export function loadProject(dir: string, options: LoadOptions = {}): Project {
   const schema = project.extraFiles.get("schema.sql");
   if (schema) project.sqlFiles.push(schema);
 
+  // Which ignore file each build uses, then the local secret files and who would ship them.
+  for (const d of project.dockerfiles) {
+    const specific = `${d.path}.dockerignore`;
+    const generic = d.context === "" ? ".dockerignore" : `${d.context}/.dockerignore`;
+    const chosen = [specific, generic].find((f) => fs.kind(abs(f)) === "file");
+    const file = chosen !== undefined ? read(chosen) : undefined;
+    if (file) d.dockerignore = file;
+  }
+  const folders = new Set<string>(["", ...project.dockerfiles.map((d) => d.context)]);
+  const secretPaths: { path: string; folder: string; name: string }[] = [];
+  for (const folder of folders) {
+    for (const name of list(folder)) {
+      if (!isSecretEnvName(name)) continue;
+      const path = folder === "" ? name : `${folder}/${name}`;
+      if (fs.kind(abs(path)) === "file") secretPaths.push({ path, folder, name });
+    }
+  }
+  const git = gitPathFacts(
+    dir,
+    secretPaths.map((s) => s.path),
+    options.git ?? runGit,
+  );
+  for (const { path, folder, name } of secretPaths) {
+    const dockerIgnored: Record<string, boolean> = Object.fromEntries(
+      project.dockerfiles
+        .filter((d) => d.context === folder)
+        .map((d) => [d.path, d.dockerignore ? dockerIgnores(d.dockerignore.text, name) : false]),
+    );
+    const facts = git.get(path);
+    project.secretEnvFiles.push({
+      path,
+      tracked: facts?.tracked,
+      gitIgnored: facts?.ignored,
+      dockerIgnored,
+    });
+  }
+
+  const workerdVersion = localWorkerdVersion(dir, fs);
+  if (workerdVersion !== undefined) project.localRuntime = { workerdVersion };
+
   return project;
+}
+
+/** `node_modules/workerd/package.json` nearest to the project (npm hoists it up to the workspace root). */
+function localWorkerdVersion(dir: string, fs: ProjectFs): string | undefined {
+  let current = resolve(dir);
+  for (let depth = 0; depth < 8; depth++) {
+    const bytes = fs.read(join(current, "node_modules", "workerd", "package.json"));
+    if (bytes !== undefined && bytes.length <= MAX_MANIFEST_BYTES) {
+      try {
+        const json: unknown = JSON.parse(bytes.toString("utf8"));
+        if (isRecord(json) && typeof json.version === "string") return json.version;
+      } catch {
+        // not JSON; keep walking up as npm's resolution would not stop here either
+      }
+    }
+    const parent = dirname(current);
+    if (parent === current) return undefined;
+    current = parent;
+  }
+  return undefined;
 }
 
 function loadConfig(

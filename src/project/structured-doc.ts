@@ -1,6 +1,6 @@
 import { type Node as JsonNode, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import type { AST } from "toml-eslint-parser";
-import { getStaticTOMLValue, parseTOML } from "toml-eslint-parser";
+import { getStaticTOMLValue, parseTOML, traverseNodes } from "toml-eslint-parser";
 import { type Position, positionAt } from "./source.js";
 
 export type DocPath = readonly (string | number)[];
@@ -15,6 +15,14 @@ export interface StructuredDoc {
 export type DocResult = { ok: true; doc: StructuredDoc } | { ok: false; message: string; position: Position };
 
 const MAX_NESTING = 200;
+
+/**
+ * Set an own, enumerable data property. Plain assignment would run the `__proto__` setter and
+ * swap the object's prototype for a key written `"__proto__"` in a config file.
+ */
+function defineKey(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
 
 function pathKey(path: DocPath): string {
   return path.map(String).join("\u0000");
@@ -80,7 +88,7 @@ export function parseJsonDoc(text: string, options: { strict: boolean }): DocRes
         const key = String(keyNode.value);
         const childPath = [...path, key];
         positions.set(pathKey(childPath), positionAt(text, keyNode.offset));
-        out[key] = walk(valueNode, childPath);
+        defineKey(out, key, walk(valueNode, childPath));
       }
       return out;
     }
@@ -174,7 +182,7 @@ export function parseTomlDoc(text: string): DocResult {
   }
   let value: unknown;
   try {
-    value = getStaticTOMLValue(ast);
+    value = staticTomlValue(ast);
   } catch (error) {
     return {
       ok: false,
@@ -183,4 +191,43 @@ export function parseTomlDoc(text: string): DocResult {
     };
   }
   return { ok: true, doc: { value, locate: locator(positions) } };
+}
+
+/** Marks every key while toml-eslint-parser builds the value, so no key can name `__proto__`. */
+const KEY_MARK = "\u0000";
+
+/**
+ * `getStaticTOMLValue` assigns keys with `table[key] = ...`: a `[__proto__]` table would write
+ * into `Object.prototype` for the whole process. Every key is prefixed with a NUL while it
+ * runs (restored afterwards) and the result is rebuilt with own properties.
+ */
+function staticTomlValue(ast: AST.TOMLProgram): unknown {
+  const keys: (AST.TOMLBare | AST.TOMLQuoted)[] = [];
+  traverseNodes(ast, {
+    enterNode(node) {
+      if (node.type === "TOMLBare" || node.type === "TOMLQuoted") keys.push(node);
+    },
+    leaveNode() {},
+  });
+  const mark = (k: AST.TOMLBare | AST.TOMLQuoted, on: boolean) => {
+    const strip = (s: string) => (s.startsWith(KEY_MARK) ? s.slice(KEY_MARK.length) : s);
+    if (k.type === "TOMLBare") k.name = on ? KEY_MARK + k.name : strip(k.name);
+    else k.value = on ? KEY_MARK + k.value : strip(k.value);
+  };
+  for (const k of keys) mark(k, true);
+  try {
+    return unmark(getStaticTOMLValue(ast));
+  } finally {
+    for (const k of keys) mark(k, false);
+  }
+}
+
+function unmark(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unmark);
+  if (typeof value !== "object" || value === null || value instanceof Date) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    defineKey(out, key.startsWith(KEY_MARK) ? key.slice(KEY_MARK.length) : key, unmark(child));
+  }
+  return out;
 }

@@ -76,3 +76,46 @@ describe("makeWranglerConfig", () => {
     expect(makeWranglerConfig("wrangler.toml", "toml", r.doc, "nope").environment).toBeUndefined();
   });
 });
+
+describe("keys named like Object internals", () => {
+  const expectUntouched = (value: unknown) => {
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect((value as Record<string, unknown>).polluted).toBeUndefined();
+  };
+
+  it("keeps `__proto__`, `constructor` and `prototype` as plain data in JSON", () => {
+    const r = parseJsonDoc(
+      '{"__proto__": {"polluted": 1}, "constructor": {"prototype": {"polluted": 2}}, "a": {"__proto__": []}}',
+      { strict: true },
+    );
+    if (!r.ok) throw new Error(r.message);
+    const value = r.doc.value as Record<string, unknown>;
+    expectUntouched(value);
+    expectUntouched(value.a);
+    expect(Object.keys(value)).toEqual(["__proto__", "constructor", "a"]);
+    expect(Object.getOwnPropertyDescriptor(value, "__proto__")?.value).toEqual({ polluted: 1 });
+    expect(value.constructor).toEqual({ prototype: { polluted: 2 } });
+    expect(r.doc.locate(["__proto__", "polluted"]).line).toBe(1);
+  });
+
+  it("keeps them as plain data in TOML, without writing to Object.prototype", () => {
+    const text =
+      '[__proto__]\npolluted = 1\n[a]\n"__proto__" = { polluted = 2 }\n[constructor.prototype]\npolluted = 3\n';
+    const r = parseTomlDoc(text);
+    if (!r.ok) throw new Error(r.message);
+    const value = r.doc.value as Record<string, unknown>;
+    expectUntouched(value);
+    expectUntouched(value.a);
+    expect(Object.getOwnPropertyDescriptor(value, "__proto__")?.value).toEqual({ polluted: 1 });
+    expect(Object.getOwnPropertyDescriptor(value.a, "__proto__")?.value).toEqual({ polluted: 2 });
+    expect(value.constructor).toEqual({ prototype: { polluted: 3 } });
+    expect(r.doc.locate(["a", "__proto__"]).line).toBe(4);
+  });
+
+  it("leaves the TOML tree's key names as parsed", () => {
+    const r = parseTomlDoc('name = "x"\n[t]\n"q" = 1\n');
+    if (!r.ok) throw new Error(r.message);
+    expect(r.doc.value).toEqual({ name: "x", t: { q: 1 } });
+  });
+});
