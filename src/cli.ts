@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { pipelineCli, preflightCli } from "./cli-pipeline.js";
 import {
   renderGithub,
   renderJson,
@@ -16,8 +17,11 @@ const USAGE = `Usage:
   cf-containers-deploy validate [dir] [--config F] [--env E] [--format text|json|github]
   cf-containers-deploy preflight [dir] [--config F] [--env E]     validate + build + smoke test, nothing pushed
   cf-containers-deploy health <url> [--timeout S] [--expect-status N] [--expect-body T] [--sha SHA] [--format text|json]
-  cf-containers-deploy deploy [dir] [--worker-name N] [--environment E] [--preview true|false] ...
-  cf-containers-deploy destroy [dir] --worker-name N-pr-<n> ...
+  cf-containers-deploy deploy [dir] [--<input> value ...] [--sha SHA] [--pr N]
+  cf-containers-deploy destroy [dir] --pr N [--worker-name NAME]
+      Flags are the action's inputs (--worker-name, --vars 'A=1', --secrets NAME, --smoke-test-network host, ...);
+      repeat a multiline input to add lines. Tokens come from CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID and
+      GITHUB_TOKEN, never from flags. --pr N deploys (or destroys) the preview of pull request N.
 
 Exit codes: 0 success; 1 the project or the deploy is at fault; 2 bad usage or a missing tool.
 `;
@@ -66,6 +70,13 @@ export async function main(argv: string[], out: Streams): Promise<number> {
         return validateCli(rest, out);
       case "health":
         return await healthCommand(rest, out, process.env);
+      case "preflight":
+        await preflightCli(rest, { env: process.env, cwd: process.cwd(), io });
+        return 0;
+      case "deploy":
+      case "destroy":
+        await pipelineCli(command, rest, { env: process.env, cwd: process.cwd(), io });
+        return 0;
       case undefined:
       case "-h":
       case "--help":

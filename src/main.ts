@@ -41,6 +41,21 @@ export function reportFailure(error: unknown, io: Io): number {
   return exitCodeOf(error);
 }
 
+/** Run one command with parsed inputs; throws on failure (the caller's funnel reports it). */
+export async function dispatch(inputs: Inputs, ctx: RunContext, actionEnv: ActionEnv): Promise<void> {
+  switch (inputs.command) {
+    case "validate":
+      await validateStep(inputs, ctx, actionEnv.io);
+      return;
+    case "deploy":
+      await deployCommand(inputs, ctx, actionEnv);
+      return;
+    case "destroy":
+      await destroyCommand(inputs, ctx, actionEnv);
+      return;
+  }
+}
+
 /** The action: parse inputs once, run the command, one failure funnel. Returns the exit code. */
 export async function run(
   actionEnv: ActionEnv = { env: process.env, cwd: process.cwd(), io: actionsIo() },
@@ -49,17 +64,8 @@ export async function run(
   try {
     const inputs = parseInputs(envInputSource(env, (v) => io.mask(v)));
     const ctx = readRunContext(env, cwd);
-    switch (inputs.command) {
-      case "validate":
-        await validateStep(inputs, ctx, io);
-        return 0;
-      case "deploy":
-        await deployCommand(inputs, ctx, actionEnv);
-        return 0;
-      case "destroy":
-        await destroyCommand(inputs, ctx, actionEnv);
-        return 0;
-    }
+    await dispatch(inputs, ctx, actionEnv);
+    return 0;
   } catch (error) {
     return reportFailure(error, io);
   }

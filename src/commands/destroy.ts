@@ -9,6 +9,7 @@ import { PhaseError, UsageError } from "../errors.js";
 import type { Inputs } from "../inputs.js";
 import type { ActionEnv } from "../main.js";
 import { loadProject } from "../project/load.js";
+import { startReporting } from "../report/deploy-reporting.js";
 import type { RunContext } from "../run-context.js";
 import { type Exec, nodeExec, tail } from "../shell/exec.js";
 import {
@@ -187,6 +188,16 @@ export async function destroyCommand(
       : `Nothing to remove: the preview ${target.workerName} of PR #${target.prNumber} does not exist (already destroyed).`;
     io.info(line);
     await io.summary(`### Cloudflare Containers: preview removed\n\n${line}\n`);
+    const reporting = startReporting({
+      inputs,
+      ctx,
+      io,
+      workerName: target.workerName,
+      preview: true,
+      prNumber: target.prNumber,
+    });
+    await reporting.publish({ status: "Removed" });
+    await reporting.finish({ summary: false });
     return outcome;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
