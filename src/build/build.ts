@@ -16,6 +16,7 @@ import {
   parseExposedPorts,
 } from "./argv.js";
 import { type CacheMode, type CachePlan, planCache } from "./cache.js";
+import { buildFailureError } from "./failure.js";
 
 export const NOTHING_CHANGED = "Nothing changed: the previous deployment still serves.";
 
@@ -119,14 +120,8 @@ export async function buildImage(job: BuildJob, o: BuildOptions): Promise<BuiltI
     if (pending !== "") o.io.info(pending);
     return r;
   });
-  if (result.exitCode !== 0) {
-    throw new PhaseError(
-      "build",
-      `docker buildx build of ${job.tag} failed (exit ${result.exitCode}):\n${tail(result.stderr || result.stdout, 20)}`,
-      NOTHING_CHANGED,
-      "Fix the Dockerfile step named above; the full build log is in the collapsed group.",
-    );
-  }
+  if (result.exitCode !== 0)
+    throw buildFailureError(job.tag, result.exitCode, result.stderr || result.stdout);
   if (plan.kind === "local" && existsSync(`${localDir}-new`)) {
     rmSync(localDir, { recursive: true, force: true });
     renameSync(`${localDir}-new`, localDir);

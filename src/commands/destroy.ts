@@ -19,7 +19,7 @@ import {
   imagesListArgv,
 } from "../wrangler/argv.js";
 import { resolveWrangler } from "../wrangler/resolve.js";
-import { type WranglerRun, wranglerRunner } from "../wrangler/runner.js";
+import { runFailed, type WranglerRun, wranglerRunner } from "../wrangler/runner.js";
 
 export interface DestroyOutcome {
   workerName: string;
@@ -28,14 +28,14 @@ export interface DestroyOutcome {
   imagesDeleted: string[];
 }
 
-function failed(run: WranglerRun): boolean {
-  return run.result.exitCode !== 0 || run.output.failures.length > 0;
-}
+const failed = runFailed;
 
 function why(run: WranglerRun): string {
   const f = run.output.failures[0];
-  if (f) return `${f.code !== undefined ? `${f.code}: ` : ""}${f.message}`;
-  return `exit ${run.result.exitCode}: ${tail(run.result.stderr || run.result.stdout, 8)}`;
+  const base = f
+    ? `${f.code !== undefined ? `${f.code}: ` : ""}${f.message}`
+    : `exit ${run.result.exitCode}${run.result.timedOut ? " (timed out)" : ""}: ${tail(run.result.stderr || run.result.stdout, 8)}`;
+  return run.exhausted ? `${base} (still failing after ${run.attempts} attempts)` : base;
 }
 
 /** command: destroy — remove a PR's preview Worker, its container applications and its pushed images. */
@@ -77,6 +77,7 @@ export async function destroyCommand(
   const live = `The preview ${target.workerName} may be partly removed; run destroy again to finish (it is idempotent).`;
   const api = cloudflareApi({
     env,
+    log: (line) => io.info(line),
     apiToken: inputs.apiToken,
     ...(inputs.accountId !== undefined
       ? { accountId: inputs.accountId }

@@ -5,6 +5,14 @@
  */
 import { EnvHttpProxyAgent, fetch } from "undici";
 import { UsageError } from "../errors.js";
+import {
+  classifyHttpStatus,
+  classifyRequestError,
+  nextRetry,
+  RETRY_POLICY,
+  type RetryVerdict,
+  retryLine,
+} from "../wrangler/retry.js";
 
 export const DEFAULT_API_BASE_URL = "https://api.cloudflare.com/client/v4";
 
@@ -28,11 +36,41 @@ export interface CloudflareApi {
 export class ApiError extends Error {
   constructor(
     message: string,
+    /** HTTP status; 0 when no answer came (network error, timeout). */
     readonly status: number,
   ) {
     super(message);
   }
 }
+
+/** Bound of each API request; these reads answer in well under a second. */
+export const REQUEST_TIMEOUT_MS = 20_000;
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+  /** attempts it took */
+  attempts: number;
+  /** the last answer was transient but the attempts ran out */
+  exhausted: boolean;
+}
+
+function errorFacts(error: unknown): { name?: string; message?: string; code?: string } {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const cause: unknown = error.cause;
+  const causeCode =
+    typeof cause === "object" && cause !== null && typeof Reflect.get(cause, "code") === "string"
+      ? String(Reflect.get(cause, "code"))
+      : undefined;
+  const causeMessage = cause instanceof Error ? cause.message : undefined;
+  return {
+    name: error.name,
+    message: causeMessage !== undefined ? `${error.message}: ${causeMessage}` : error.message,
+    ...(causeCode !== undefined ? { code: causeCode } : {}),
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function record(value: unknown): Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value)
@@ -46,6 +84,8 @@ export function cloudflareApi(options: {
   env: Record<string, string | undefined>;
   apiToken: string;
   accountId?: string;
+  /** Where retries of transient faults are logged (one line each). */
+  log?: (line: string) => void;
 }): CloudflareApi {
   const base = (
     options.env.CLOUDFLARE_API_BASE_URL ||
@@ -64,31 +104,71 @@ export function cloudflareApi(options: {
       : {}),
   });
 
-  async function get(
-    path: string,
-    query: Record<string, string> = {},
-  ): Promise<{ status: number; body: Record<string, unknown> }> {
-    const url = new URL(`${base}${path}`);
-    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+  /** One GET, no retry: an answer, or the error that kept it from coming. */
+  async function getOnce(url: URL): Promise<{ status: number; retryAfter: string | null; text: string }> {
     const response = await fetch(url, {
       dispatcher: agent,
       headers: { authorization: `Bearer ${options.apiToken}`, accept: "application/json" },
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
-    const text = await response.text();
-    let body: Record<string, unknown> = {};
-    try {
-      body = record(JSON.parse(text));
-    } catch {
-      body = {};
-    }
-    return { status: response.status, body };
+    return {
+      status: response.status,
+      retryAfter: response.headers.get("retry-after"),
+      text: await response.text(),
+    };
   }
 
-  function failure(what: string, r: { status: number; body: Record<string, unknown> }): ApiError {
+  /**
+   * GET with bounded retries: 408/429/5xx answers, timeouts and network errors are tried again
+   * (a GET is idempotent) after Retry-After (capped) or a backoff; each retry is logged.
+   */
+  async function get(path: string, query: Record<string, string> = {}): Promise<Answer> {
+    const url = new URL(`${base}${path}`);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    const what = `GET ${url.pathname}`;
+    let verdict: RetryVerdict = { transient: false, reason: "not tried" };
+    for (let attempt = 1; attempt <= RETRY_POLICY.attempts; attempt++) {
+      let answer: { status: number; retryAfter: string | null; text: string } | undefined;
+      let error: unknown;
+      try {
+        answer = await getOnce(url);
+      } catch (e) {
+        error = e;
+      }
+      if (answer !== undefined) {
+        let body: Record<string, unknown> = {};
+        try {
+          body = record(JSON.parse(answer.text));
+        } catch {
+          body = {};
+        }
+        verdict = classifyHttpStatus(answer.status, answer.retryAfter, Date.now());
+        const step = nextRetry(attempt, verdict, RETRY_POLICY, Math.random());
+        if (!step.retry) return { status: answer.status, body, attempts: attempt, exhausted: step.exhausted };
+        options.log?.(retryLine(what, verdict, attempt, RETRY_POLICY, step.delayMs));
+        await sleep(step.delayMs);
+        continue;
+      }
+      const facts = errorFacts(error);
+      verdict = classifyRequestError(facts, REQUEST_TIMEOUT_MS);
+      const step = nextRetry(attempt, verdict, RETRY_POLICY, Math.random());
+      if (!step.retry) {
+        throw new ApiError(
+          `${what} failed: ${verdict.reason}${step.exhausted ? ` (still failing after ${attempt} attempts)` : ""}`,
+          0,
+        );
+      }
+      options.log?.(retryLine(what, verdict, attempt, RETRY_POLICY, step.delayMs));
+      await sleep(step.delayMs);
+    }
+    throw new ApiError(`${what} failed: ${verdict.reason}`, 0);
+  }
+
+  function failure(what: string, r: Answer): ApiError {
     const errors = Array.isArray(r.body.errors) ? r.body.errors.map((e) => record(e)) : [];
     const detail = errors.map((e) => `${String(e.code ?? "")} ${String(e.message ?? "")}`.trim()).join("; ");
-    return new ApiError(`${what}: HTTP ${r.status}${detail ? ` (${detail})` : ""}`, r.status);
+    const attempts = r.exhausted ? ` (still failing after ${r.attempts} attempts)` : "";
+    return new ApiError(`${what}: HTTP ${r.status}${detail ? ` (${detail})` : ""}${attempts}`, r.status);
   }
 
   let account: string | undefined = options.accountId;

@@ -15,6 +15,8 @@ export interface DeployEntry {
 export interface CommandFailure {
   code?: number | string;
   message: string;
+  /** wrangler's `retry_after_ms`: the API's Retry-After hint (429, 503), when it gave one. */
+  retryAfterMs?: number;
 }
 
 export interface WranglerOutput {
@@ -70,9 +72,16 @@ export function parseWranglerOutput(text: string): WranglerOutput {
       case "command-failed": {
         const code =
           typeof entry.code === "number" || typeof entry.code === "string" ? entry.code : undefined;
+        const retryAfterMs =
+          typeof entry.retry_after_ms === "number" &&
+          Number.isFinite(entry.retry_after_ms) &&
+          entry.retry_after_ms >= 0
+            ? entry.retry_after_ms
+            : undefined;
         out.failures.push({
           ...(code !== undefined ? { code } : {}),
           message: typeof entry.message === "string" ? entry.message : "wrangler reported a failure",
+          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
         });
         break;
       }
@@ -85,6 +94,11 @@ export function parseWranglerOutput(text: string): WranglerOutput {
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
+
+/** Text without terminal colour codes (wrangler colours its output on CI runners). */
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI, "");
+}
 
 /** `Pushed image: <ref>` from `wrangler containers push` stdout (the one documented line). */
 export function parsePushedImage(stdout: string): string | undefined {

@@ -42,6 +42,8 @@ interface Reply {
   body: unknown;
   raw?: boolean;
   headers?: Record<string, string>;
+  /** hold the request open without answering (a fault) */
+  hang?: boolean;
 }
 
 type Handler = (ctx: Ctx) => Promise<Reply> | Reply;
@@ -58,6 +60,8 @@ interface ActiveFault {
   status: number;
   remaining: number;
   body: unknown;
+  headers: Record<string, string> | undefined;
+  hang: boolean;
 }
 
 const now = (): string => new Date().toISOString();
@@ -128,6 +132,8 @@ export class CloudflareApi {
       status: fault.status ?? 500,
       remaining: fault.times ?? 1,
       body: fault.body,
+      headers: fault.headers,
+      hang: fault.hang === true,
     });
   }
 
@@ -241,6 +247,8 @@ export class CloudflareApi {
     }
     // drain whatever was not read
     if (bodyPromise === undefined) req.resume();
+    // a hanging fault never answers; the socket stays open until the client or close() ends it
+    if (reply.hang === true) return true;
     const text =
       reply.raw === true && typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
     res.writeHead(reply.status, {
@@ -271,6 +279,8 @@ export class CloudflareApi {
       if (fault.remaining <= 0) this.faults.splice(faultIndex, 1);
       return {
         status: fault.status,
+        ...(fault.headers === undefined ? {} : { headers: fault.headers }),
+        ...(fault.hang ? { hang: true } : {}),
         body: fault.body ?? {
           success: false,
           errors: [

@@ -37,6 +37,10 @@ export interface Fault {
   times?: number;
   /** response body (JSON), default a Cloudflare error envelope */
   body?: unknown;
+  /** extra response headers, e.g. {"retry-after": "1"} for a 429 or 503 with a retry hint */
+  headers?: Record<string, string>;
+  /** never answer: the request is held open (no status, no body) until the client gives up or the stand-in closes */
+  hang?: boolean;
 }
 
 export interface Binding {

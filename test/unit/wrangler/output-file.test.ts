@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   parsePushedImage,
   parseWranglerOutput,
+  stripAnsi,
   workersDevUrl,
   workerUploaded,
 } from "../../../src/wrangler/output-file.js";
@@ -41,6 +42,23 @@ describe("parseWranglerOutput", () => {
     expect(parseWranglerOutput(text)).toEqual({ failures: [] });
   });
 
+  it("reads retry_after_ms (the API's Retry-After) when it is a number, ignores it otherwise", () => {
+    const out = parseWranglerOutput(
+      [
+        '{"type":"command-failed","version":1,"code":10013,"message":"A request to the Cloudflare API (/x) failed.","retry_after_ms":2000}',
+        '{"type":"command-failed","version":1,"message":"m","retry_after_ms":"2000"}',
+        '{"type":"command-failed","version":1,"message":"m","retry_after_ms":-1}',
+      ].join("\n"),
+    );
+    expect(out.failures[0]).toEqual({
+      code: 10013,
+      message: "A request to the Cloudflare API (/x) failed.",
+      retryAfterMs: 2000,
+    });
+    expect(out.failures[1]?.retryAfterMs).toBeUndefined();
+    expect(out.failures[2]?.retryAfterMs).toBeUndefined();
+  });
+
   it("keeps going after a garbage line, and a failure without fields still counts", () => {
     const out = parseWranglerOutput(`garbage\n${DEPLOY}\n{"type":"command-failed"}\n`);
     expect(out.deploy?.versionId).toBe("4f9c2b7e-0000-4000-8000-000000000000");
@@ -70,6 +88,12 @@ describe("stdout lines", () => {
       "Image does not exist remotely, pushing\n\u001b[32mPushed image: 127.0.0.1:5000/acct/app-backend:abc\u001b[0m\ndone\n";
     expect(parsePushedImage(stdout)).toBe("127.0.0.1:5000/acct/app-backend:abc");
     expect(parsePushedImage("nothing here")).toBeUndefined();
+  });
+
+  it("stripAnsi removes colour codes only", () => {
+    expect(stripAnsi("\u001b[31m✘ \u001b[41;31m[ERROR]\u001b[0m Login failed")).toBe(
+      "✘ [ERROR] Login failed",
+    );
   });
 
   it("sees the Worker upload line (wording hint only)", () => {
