@@ -64,6 +64,9 @@ export async function run(
   try {
     const inputs = parseInputs(envInputSource(env, (v) => io.mask(v)));
     const ctx = readRunContext(env, cwd);
+    // Inputs are parsed once; from here on no child process (docker, git, npm, wrangler) may
+    // inherit INPUT_* variables, which hold the secrets and tokens.
+    for (const name of Object.keys(env)) if (name.startsWith("INPUT_")) delete env[name];
     await dispatch(inputs, ctx, actionEnv);
     return 0;
   } catch (error) {
