@@ -1,80 +1,80 @@
 // The bundled action (dist/index.js) deploying for real: real docker buildx, real wrangler
 // (`containers push`, `deploy`, `delete`, `containers delete`, `containers images`), a real
-// registry, against the loopback Cloudflare stand-in (test/standin/cloudflare).
+// registry, against the loopback Cloudflare stand-in (test/standin/cloudflare) with its edge, so
+// every deploy is verified by polling the new Worker's URL (through HTTPS_PROXY, as a self-hosted
+// runner would) until the new image answers.
 // Docker-backed: FAILS when docker is missing (run test/infra/setup-docker.sh first).
+// Every fixture image gets its own free port and every name a per-process suffix: other test
+// processes share this docker daemon and the host network.
 import { spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { busyboxProject, cleanupBusyboxProjects } from "../fixtures/busybox.js";
 import { type ActionRun, runAction } from "../helpers/run-action.js";
+import {
+  actionEnvFor,
+  actionLog,
+  freePort,
+  pullRequestEvent,
+  removeImagesOf,
+  runSuffix,
+  waitPortClosed,
+  withoutProxy,
+} from "../helpers/standin-action.js";
 import { type CloudflareStandin, startCloudflareStandin } from "../standin/cloudflare/index.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const PR_SHA = "fedcba9876543210fedcba9876543210fedcba98";
 const PR_SHA_2 = "1111111111222222222233333333334444444444";
+const SUFFIX = runSuffix();
 
 let standin: CloudflareStandin;
+let actionEnv: Record<string, string>;
 
 beforeAll(async () => {
   const info = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8" });
   if (info.status !== 0)
     throw new Error(`docker is required (run test/infra/setup-docker.sh): ${info.stderr}`);
-  standin = await startCloudflareStandin({ logUnknown: true });
+  // sleepAfterMs: an idle Worker container stops soon, so the next deploy's host-network smoke
+  // test finds its port free (waitPortClosed below waits for exactly that).
+  standin = await startCloudflareStandin({ logUnknown: true, edge: true, sleepAfterMs: 1000 });
+  actionEnv = actionEnvFor(standin.env);
 }, 120_000);
 
 afterAll(async () => {
   await standin?.close();
   cleanupBusyboxProjects();
+  removeImagesOf(SUFFIX);
 });
 
-function pullRequest(number: number, sha: string, action = "synchronize") {
-  return {
-    name: "pull_request",
-    payload: {
-      action,
-      number,
-      pull_request: {
-        number,
-        title: "a change",
-        head: { sha, ref: "feature", repo: { full_name: "acme/app" } },
-        base: { ref: "main", repo: { full_name: "acme/app" } },
-      },
-    },
-  };
+const pullRequest = pullRequestEvent;
+
+interface TestProject {
+  workspace: string;
+  dir: string;
+  port: number;
+  name: string;
 }
 
-let caBundle: string | undefined;
-
-/**
- * The stand-in's variables (its token comes in through the api-token input instead). Its CA bundle
- * is joined with this machine's NODE_EXTRA_CA_CERTS, if any, so npm still reaches the registry
- * (the situation of a self-hosted runner behind a TLS-inspecting proxy).
- */
-function cfEnv(): Record<string, string> {
-  const { CLOUDFLARE_API_TOKEN: _token, ...rest } = standin.env;
-  const machineCa = process.env.NODE_EXTRA_CA_CERTS;
-  if (caBundle === undefined && rest.NODE_EXTRA_CA_CERTS && machineCa && existsSync(machineCa)) {
-    caBundle = join(mkdtempSync(join(tmpdir(), "cfcd-ca-")), "bundle.pem");
-    writeFileSync(
-      caBundle,
-      `${readFileSync(rest.NODE_EXTRA_CA_CERTS, "utf8")}\n${readFileSync(machineCa, "utf8")}`,
-    );
-  }
-  return {
-    ...rest,
-    ...(caBundle !== undefined ? { NODE_EXTRA_CA_CERTS: caBundle } : {}),
-    RUNNER_TOOL_CACHE: join(tmpdir(), "cfcd-test-tool-cache"),
-  };
+/** A busybox backend named `<base>-<suffix>` listening on a port of its own. */
+async function project(base: string, options: { linkWrangler?: boolean } = {}): Promise<TestProject> {
+  const port = await freePort();
+  const name = `${base}-${SUFFIX}`;
+  return { ...busyboxProject({ port, name, ...options }), port, name };
 }
 
 async function deploy(
-  workspace: string,
+  target: TestProject,
   inputs: Record<string, string> = {},
   event?: { name: string; payload: unknown },
   env: Record<string, string> = {},
+  options: { proxy?: boolean } = {},
 ): Promise<ActionRun> {
+  // The previous deploy's Worker container (same image port) must have gone to sleep.
+  await waitPortClosed(target.port);
+  const base = options.proxy === false ? withoutProxy(actionEnv) : actionEnv;
   return runAction({
     inputs: {
       "working-directory": "backend",
@@ -82,152 +82,176 @@ async function deploy(
       "smoke-test-network": "host",
       ...inputs,
     },
-    env: { ...cfEnv(), ...env },
+    env: { ...base, ...env },
     ...(event ? { event } : {}),
-    workspace,
+    workspace: target.workspace,
     timeoutMs: 240_000,
   });
 }
 
-function log(run: ActionRun): string {
-  return `${run.stdout}\n${run.stderr}`;
-}
+const log = actionLog;
 
 describe("deploy against the Cloudflare stand-in (dist/index.js, real wrangler, real buildx, real registry)", () => {
-  const project = busyboxProject({ port: 18441, name: "shop-api" });
+  let shop: TestProject;
+  let shopPr: string;
+  beforeAll(async () => {
+    shop = await project("shop-api");
+    shopPr = `${shop.name}-pr-42`;
+  });
 
-  it("production deploy: pushes the image, deploys the Worker, sets the outputs", async () => {
-    const run = await deploy(project.workspace);
+  it("production deploy: pushes the image, deploys the Worker, verifies it, sets the outputs", async () => {
+    const run = await deploy(shop);
     expect(run.exitCode, log(run)).toBe(0);
-    expect(run.outputs["worker-name"]).toBe("shop-api");
+    expect(run.outputs["worker-name"]).toBe(shop.name);
     expect(run.outputs.preview).toBe("false");
-    expect(run.outputs.url).toBe("https://shop-api.standin.workers.dev");
+    expect(run.outputs.url).toBe(`https://${shop.name}.standin.workers.dev`);
     expect(run.outputs["version-id"]).toMatch(/^[0-9a-f-]{36}$/);
-    expect(run.outputs.image).toContain(`shop-api-backend:${SHA}`);
+    expect(run.outputs.image).toContain(`${shop.name}-backend:${SHA}`);
+    // verify: the deployed URL answered through the stand-in's edge, with the new image's body
+    expect(run.outputs.healthy).toBe("true");
+    expect(run.outputs["time-to-healthy-ms"]).toMatch(/^\d+$/);
+    expect(run.outputs["health-url"]).toBe(`https://${shop.name}.standin.workers.dev/api/health`);
+    expect(log(run)).toMatch(new RegExp(`health: attempt \\d+: 200 "ok ${SHA}" — healthy`));
     const state = await standin.state();
-    const worker = state.workers.find((w) => w.name === "shop-api");
+    const worker = state.workers.find((w) => w.name === shop.name);
     expect(worker?.versionId).toBe(run.outputs["version-id"]);
-    const app = state.applications.find((a) => a.workerName === "shop-api");
-    expect(app?.name).toBe("shop-api-backend");
-    expect(app?.image).toContain("shop-api-backend");
-    expect(state.images.some((i) => i.includes(`shop-api-backend:${SHA}`))).toBe(true);
+    const app = state.applications.find((a) => a.workerName === shop.name);
+    expect(app?.name).toBe(`${shop.name}-backend`);
+    expect(app?.image).toContain(`${shop.name}-backend`);
+    expect(state.images.some((i) => i.includes(`${shop.name}-backend:${SHA}`))).toBe(true);
     // production keeps the config's rollout settings: no --containers-rollout flag
-    expect(log(run)).toMatch(/\$ wrangler deploy --config wrangler\.cf-containers-deploy\.shop-api\.json/);
+    expect(log(run)).toContain(`$ wrangler deploy --config wrangler.cf-containers-deploy.${shop.name}.json`);
     expect(log(run)).not.toContain("--containers-rollout");
     // The generated config is removed in finally.
-    expect(readdirSync(project.dir).filter((f) => f.startsWith("wrangler.cf-containers-deploy"))).toEqual([]);
+    expect(readdirSync(shop.dir).filter((f) => f.startsWith("wrangler.cf-containers-deploy"))).toEqual([]);
   }, 240_000);
 
-  it("PR preview next to production: its own Worker and container application, immediate rollout", async () => {
-    const run = await deploy(project.workspace, {}, pullRequest(42, PR_SHA));
+  it("PR preview next to production: its own Worker and container application, immediate rollout, verified", async () => {
+    const run = await deploy(shop, {}, pullRequest(42, PR_SHA));
     expect(run.exitCode, log(run)).toBe(0);
-    expect(run.outputs["worker-name"]).toBe("shop-api-pr-42");
+    expect(run.outputs["worker-name"]).toBe(shopPr);
     expect(run.outputs.preview).toBe("true");
-    expect(run.outputs.url).toBe("https://shop-api-pr-42.standin.workers.dev");
-    expect(run.outputs.image).toContain(`shop-api-pr-42-backend:${PR_SHA}`);
+    expect(run.outputs.url).toBe(`https://${shopPr}.standin.workers.dev`);
+    expect(run.outputs.image).toContain(`${shopPr}-backend:${PR_SHA}`);
+    expect(run.outputs.healthy).toBe("true");
+    expect(run.outputs["time-to-healthy-ms"]).toMatch(/^\d+$/);
+    expect(run.outputs["health-url"]).toBe(`https://${shopPr}.standin.workers.dev/api/health`);
+    // the preview's URL serves the PR's commit (DEPLOY_SHA), not production's
+    expect(log(run)).toMatch(new RegExp(`health: attempt \\d+: 200 "ok ${PR_SHA}" — healthy`));
     expect(log(run)).toMatch(
-      /\$ wrangler deploy --config wrangler\.cf-containers-deploy\.shop-api-pr-42\.json .*--containers-rollout immediate/,
+      new RegExp(
+        `\\$ wrangler deploy --config wrangler\\.cf-containers-deploy\\.${shopPr}\\.json .*--containers-rollout immediate`,
+      ),
     );
     const state = await standin.state();
     const names = state.workers.map((w) => w.name);
-    expect(names).toEqual(expect.arrayContaining(["shop-api", "shop-api-pr-42"]));
-    const prod = state.applications.find((a) => a.workerName === "shop-api");
-    const preview = state.applications.find((a) => a.workerName === "shop-api-pr-42");
-    expect(prod?.name).toBe("shop-api-backend");
-    expect(preview?.name).toBe("shop-api-pr-42-backend");
+    expect(names).toEqual(expect.arrayContaining([shop.name, shopPr]));
+    const prod = state.applications.find((a) => a.workerName === shop.name);
+    const preview = state.applications.find((a) => a.workerName === shopPr);
+    expect(prod?.name).toBe(`${shop.name}-backend`);
+    expect(preview?.name).toBe(`${shopPr}-backend`);
     expect(preview?.id).not.toBe(prod?.id);
     expect(prod?.image).not.toContain("pr-42");
   }, 240_000);
 
   it("redeploying the same PR updates the same Worker and application (new version, new image)", async () => {
     const before = await standin.state();
-    const appBefore = before.applications.find((a) => a.workerName === "shop-api-pr-42");
-    const versionBefore = before.workers.find((w) => w.name === "shop-api-pr-42")?.versionId;
-    const run = await deploy(project.workspace, {}, pullRequest(42, PR_SHA_2));
+    const appBefore = before.applications.find((a) => a.workerName === shopPr);
+    const versionBefore = before.workers.find((w) => w.name === shopPr)?.versionId;
+    const run = await deploy(shop, {}, pullRequest(42, PR_SHA_2));
     expect(run.exitCode, log(run)).toBe(0);
+    expect(run.outputs.healthy).toBe("true");
+    expect(log(run)).toMatch(new RegExp(`health: attempt \\d+: 200 "ok ${PR_SHA_2}" — healthy`));
     const after = await standin.state();
-    expect(after.workers.filter((w) => w.name === "shop-api-pr-42")).toHaveLength(1);
-    const apps = after.applications.filter((a) => a.workerName === "shop-api-pr-42");
+    expect(after.workers.filter((w) => w.name === shopPr)).toHaveLength(1);
+    const apps = after.applications.filter((a) => a.workerName === shopPr);
     expect(apps).toHaveLength(1);
     expect(apps[0]?.id).toBe(appBefore?.id);
     expect(apps[0]?.image).toContain(PR_SHA_2);
-    const versionAfter = after.workers.find((w) => w.name === "shop-api-pr-42")?.versionId;
+    const versionAfter = after.workers.find((w) => w.name === shopPr)?.versionId;
     expect(versionAfter).not.toBe(versionBefore);
     expect(run.outputs["version-id"]).toBe(versionAfter);
   }, 240_000);
 
   it("destroy removes the preview's Worker, container application and images; production is untouched; a second destroy is a quiet no-op", async () => {
     const before = await standin.state();
-    const prodBefore = before.workers.find((w) => w.name === "shop-api");
-    const run = await deploy(project.workspace, { command: "destroy" }, pullRequest(42, PR_SHA_2, "closed"));
+    const prodBefore = before.workers.find((w) => w.name === shop.name);
+    const run = await deploy(shop, { command: "destroy" }, pullRequest(42, PR_SHA_2, "closed"));
     expect(run.exitCode, log(run)).toBe(0);
-    expect(run.outputs["worker-name"]).toBe("shop-api-pr-42");
+    expect(run.outputs["worker-name"]).toBe(shopPr);
     expect(log(run)).toContain("Removed the preview of PR #42");
     const after = await standin.state();
-    expect(after.workers.map((w) => w.name)).not.toContain("shop-api-pr-42");
-    expect(after.applications.filter((a) => a.name.startsWith("shop-api-pr-42"))).toEqual([]);
-    expect(after.images.filter((i) => i.includes("shop-api-pr-42"))).toEqual([]);
+    expect(after.workers.map((w) => w.name)).not.toContain(shopPr);
+    expect(after.applications.filter((a) => a.name.startsWith(shopPr))).toEqual([]);
+    expect(after.images.filter((i) => i.includes(shopPr))).toEqual([]);
     // production: same Worker version, same application, same image
-    expect(after.workers.find((w) => w.name === "shop-api")).toEqual(prodBefore);
-    expect(after.applications.filter((a) => a.workerName === "shop-api")).toEqual(
-      before.applications.filter((a) => a.workerName === "shop-api"),
+    expect(after.workers.find((w) => w.name === shop.name)).toEqual(prodBefore);
+    expect(after.applications.filter((a) => a.workerName === shop.name)).toEqual(
+      before.applications.filter((a) => a.workerName === shop.name),
     );
-    expect(after.images.filter((i) => i.includes("shop-api-backend"))).toEqual(
-      before.images.filter((i) => i.includes("shop-api-backend")),
+    expect(after.images.filter((i) => i.includes(`${shop.name}-backend`))).toEqual(
+      before.images.filter((i) => i.includes(`${shop.name}-backend`)),
     );
 
-    const again = await deploy(
-      project.workspace,
-      { command: "destroy" },
-      pullRequest(42, PR_SHA_2, "closed"),
-    );
+    const again = await deploy(shop, { command: "destroy" }, pullRequest(42, PR_SHA_2, "closed"));
     expect(again.exitCode, log(again)).toBe(0);
     expect(log(again)).toContain("Nothing to remove");
   }, 240_000);
 
   it("destroy refuses a name that is not this PR's preview (production above all)", async () => {
     const run = await deploy(
-      project.workspace,
-      { command: "destroy", "worker-name": "shop-api-pr-7" },
+      shop,
+      { command: "destroy", "worker-name": `${shop.name}-pr-7` },
       pullRequest(42, PR_SHA),
     );
     expect(run.exitCode, log(run)).toBe(2);
-    expect(log(run)).toContain("Refusing to destroy 'shop-api-pr-7'");
-    const push = await deploy(project.workspace, { command: "destroy" });
+    expect(log(run)).toContain(`Refusing to destroy '${shop.name}-pr-7'`);
+    const push = await deploy(shop, { command: "destroy" });
     expect(push.exitCode, log(push)).toBe(2);
     expect(log(push)).toMatch(/destroy only removes PR previews/);
-    expect((await standin.state()).workers.map((w) => w.name)).toContain("shop-api");
+    expect((await standin.state()).workers.map((w) => w.name)).toContain(shop.name);
   }, 240_000);
 });
 
 describe("wrangler resolution and build: false", () => {
   it("without a project wrangler, installs wrangler-version once into the tool cache and reuses it", async () => {
-    const project = busyboxProject({ port: 18445, name: "no-wrangler", linkWrangler: false });
+    const p = await project("no-wrangler", { linkWrangler: false });
     const toolCache = join(tmpdir(), `cfcd-fresh-tool-cache-${process.pid}`);
-    const first = await deploy(project.workspace, { command: "destroy" }, pullRequest(5, PR_SHA, "closed"), {
-      RUNNER_TOOL_CACHE: toolCache,
-    });
+    // destroy polls no Worker URL; npm must reach its registry, which the edge proxy does not serve
+    const first = await deploy(
+      p,
+      { command: "destroy" },
+      pullRequest(5, PR_SHA, "closed"),
+      { RUNNER_TOOL_CACHE: toolCache },
+      { proxy: false },
+    );
     expect(first.exitCode, log(first)).toBe(0);
     expect(log(first)).toContain("installing wrangler@4.164.0 once into the tool cache");
     expect(log(first)).toContain("Nothing to remove");
-    const second = await deploy(project.workspace, { command: "destroy" }, pullRequest(5, PR_SHA, "closed"), {
-      RUNNER_TOOL_CACHE: toolCache,
-    });
+    const second = await deploy(
+      p,
+      { command: "destroy" },
+      pullRequest(5, PR_SHA, "closed"),
+      { RUNNER_TOOL_CACHE: toolCache },
+      { proxy: false },
+    );
     expect(second.exitCode, log(second)).toBe(0);
     expect(log(second)).toMatch(/wrangler 4\.164\.0: cached \(.*cfcd-fresh-tool-cache/);
     expect(log(second)).not.toContain("installing wrangler");
   }, 240_000);
 
-  it("build: false hands wrangler the Dockerfile (wrangler builds and pushes it)", async () => {
-    const project = busyboxProject({ port: 18446, name: "wrangler-builds" });
-    const run = await deploy(project.workspace, { build: "false" });
+  it("build: false hands wrangler the Dockerfile (wrangler builds and pushes it); the result is verified", async () => {
+    const p = await project("wrangler-builds");
+    const run = await deploy(p, { build: "false" });
     expect(run.exitCode, log(run)).toBe(0);
     expect(log(run)).toContain("build is false");
-    expect(log(run)).not.toContain("docker buildx build wrangler-builds");
-    const app = (await standin.state()).applications.find((a) => a.workerName === "wrangler-builds");
-    expect(app?.name).toBe("wrangler-builds-backend");
-    expect(app?.image).toContain("wrangler-builds-backend");
-    expect(run.outputs.url).toBe("https://wrangler-builds.standin.workers.dev");
+    expect(log(run)).not.toContain(`docker buildx build ${p.name}`);
+    const app = (await standin.state()).applications.find((a) => a.workerName === p.name);
+    expect(app?.name).toBe(`${p.name}-backend`);
+    expect(app?.image).toContain(`${p.name}-backend`);
+    expect(run.outputs.url).toBe(`https://${p.name}.standin.workers.dev`);
+    expect(run.outputs.healthy).toBe("true");
+    expect(run.outputs["health-url"]).toBe(`https://${p.name}.standin.workers.dev/api/health`);
   }, 240_000);
 });
 
@@ -246,43 +270,49 @@ name = "BACKEND"
 class_name = "Backend"
 `;
   it("deploys the selected environment with wrangler's own names, and its preview beside it", async () => {
-    const project = busyboxProject({ port: 18447, name: "envy" });
-    appendFileSync(join(project.dir, "wrangler.toml"), STAGING);
-    const prod = await deploy(project.workspace, { environment: "staging" });
+    const p = await project("envy");
+    appendFileSync(join(p.dir, "wrangler.toml"), STAGING);
+    const prod = await deploy(p, { environment: "staging" });
     expect(prod.exitCode, log(prod)).toBe(0);
-    expect(prod.outputs["worker-name"]).toBe("envy-staging");
+    expect(prod.outputs["worker-name"]).toBe(`${p.name}-staging`);
+    expect(prod.outputs.healthy).toBe("true");
     expect(log(prod)).toMatch(/\$ wrangler deploy --config \S+ --env staging/);
-    const preview = await deploy(project.workspace, { environment: "staging" }, pullRequest(6, PR_SHA));
+    const preview = await deploy(p, { environment: "staging" }, pullRequest(6, PR_SHA));
     expect(preview.exitCode, log(preview)).toBe(0);
-    expect(preview.outputs["worker-name"]).toBe("envy-staging-pr-6");
+    expect(preview.outputs["worker-name"]).toBe(`${p.name}-staging-pr-6`);
+    expect(preview.outputs.healthy).toBe("true");
+    expect(preview.outputs["health-url"]).toBe(
+      `https://${p.name}-staging-pr-6.standin.workers.dev/api/health`,
+    );
     const state = await standin.state();
-    expect(state.applications.find((a) => a.workerName === "envy-staging")?.name).toBe(
-      "envy-backend-staging",
+    expect(state.applications.find((a) => a.workerName === `${p.name}-staging`)?.name).toBe(
+      `${p.name}-backend-staging`,
     );
-    expect(state.applications.find((a) => a.workerName === "envy-staging-pr-6")?.name).toBe(
-      "envy-staging-pr-6-backend",
+    expect(state.applications.find((a) => a.workerName === `${p.name}-staging-pr-6`)?.name).toBe(
+      `${p.name}-staging-pr-6-backend`,
     );
-    expect(state.workers.map((w) => w.name)).not.toContain("envy");
+    expect(state.workers.map((w) => w.name)).not.toContain(p.name);
   }, 240_000);
 });
 
 describe("secrets", () => {
-  const project = busyboxProject({ port: 18442, name: "vault-api" });
   const SECRET_1 = "s3cr3t-Value-Never-Shown-9f8e7d";
   const SECRET_2 = "another-Secret-From-Env-42a1b0";
 
   it("reach the Worker through --secrets-file; no value in any output, log, summary or file left behind", async () => {
+    const p = await project("vault-api");
     const run = await deploy(
-      project.workspace,
+      p,
       { secrets: `DATABASE_URL=${SECRET_1}\nAPI_KEY`, vars: "MODE=production" },
       undefined,
       { API_KEY: SECRET_2 },
     );
     expect(run.exitCode, log(run)).toBe(0);
-    const worker = (await standin.state()).workers.find((w) => w.name === "vault-api");
+    expect(run.outputs.healthy).toBe("true");
+    const worker = (await standin.state()).workers.find((w) => w.name === p.name);
     expect(worker?.secrets).toEqual(["API_KEY", "DATABASE_URL"]);
     expect(worker?.vars).toMatchObject({ MODE: "production" });
-    expect(standin.secretValues("vault-api")).toMatchObject({ DATABASE_URL: SECRET_1, API_KEY: SECRET_2 });
+    expect(standin.secretValues(p.name)).toMatchObject({ DATABASE_URL: SECRET_1, API_KEY: SECRET_2 });
     // `::add-mask::<value>` is the command that tells the runner to mask the value; the runner
     // consumes it and never shows it. Every other line must be free of the values.
     const stdout = run.stdout
@@ -295,7 +325,7 @@ describe("secrets", () => {
       run.stderr,
       readFileSync(run.outputFile, "utf8"),
       readFileSync(run.summaryFile, "utf8"),
-      ...filesUnder(project.dir),
+      ...filesUnder(p.dir),
       ...filesUnder(join(run.outputFile, "..")),
     ].join("\n");
     for (const secret of [SECRET_1, SECRET_2]) expect(everything).not.toContain(secret);
@@ -304,10 +334,10 @@ describe("secrets", () => {
 
 describe("wrangler failures", () => {
   it("command-failed before the upload: names the phase, wrangler's code and message; nothing changed", async () => {
-    const project = busyboxProject({ port: 18443, name: "fail-early" });
+    const p = await project("fail-early");
     standin.failNext({
       method: "PUT",
-      pathPattern: "/workers/scripts/fail-early$",
+      pathPattern: `/workers/scripts/${p.name}$`,
       status: 400,
       body: {
         success: false,
@@ -316,23 +346,27 @@ describe("wrangler failures", () => {
         result: null,
       },
     });
-    const run = await deploy(project.workspace);
+    const run = await deploy(p);
     expect(run.exitCode, log(run)).toBe(1);
     expect(log(run)).toMatch(
       /deploy failed: wrangler deploy failed: .*10021|deploy failed: wrangler deploy failed: .*compatibility date/,
     );
     expect(log(run)).toContain("Live now: Nothing changed");
-    expect(readdirSync(project.dir).filter((f) => f.startsWith("wrangler.cf-containers-deploy"))).toEqual([]);
+    // nothing was deployed, so nothing was polled
+    expect(run.outputs.healthy).toBeUndefined();
+    expect(readdirSync(p.dir).filter((f) => f.startsWith("wrangler.cf-containers-deploy"))).toEqual([]);
   }, 240_000);
 
   it("command-failed after the upload (container application create fails): says the new Worker may be live without its containers", async () => {
-    const project = busyboxProject({ port: 18444, name: "fail-late" });
+    const p = await project("fail-late");
     standin.failNext({ method: "POST", pathPattern: "/containers/applications$", status: 500 });
-    const run = await deploy(project.workspace);
+    const run = await deploy(p);
     expect(run.exitCode, log(run)).toBe(1);
     expect(log(run)).toMatch(/deploy failed: wrangler deploy failed: /);
     expect(log(run)).toMatch(
-      /Live now: The new Worker version of fail-late may already be live .* its containers were not rolled out/,
+      new RegExp(
+        `Live now: The new Worker version of ${p.name} may already be live .* its containers were not rolled out`,
+      ),
     );
   }, 240_000);
 });

@@ -170,10 +170,12 @@ export async function startCloudflareStandin(options: StandinOptions = {}): Prom
     const bundle = path.join(bundleDir, "ca-bundle.pem");
     await writeFile(bundle, `${pems.map((p) => p.trim()).join("\n")}\n`);
     env.NODE_EXTRA_CA_CERTS = bundle;
-    // the API and the registry are on loopback; never send them through the edge proxy
+    // The API and the registry are on loopback, and the npm registry (the action may install
+    // wrangler into the tool cache) is reached directly: only *.workers.dev goes through the edge.
     if (env.NO_PROXY !== undefined || env.HTTPS_PROXY !== undefined || env.HTTP_PROXY !== undefined) {
       const noProxy = new Set((env.NO_PROXY ?? "").split(",").filter((s) => s !== ""));
-      for (const host of ["127.0.0.1", "localhost", "::1"]) noProxy.add(host);
+      const npmRegistry = new URL(process.env.npm_config_registry || "https://registry.npmjs.org/").hostname;
+      for (const host of ["127.0.0.1", "localhost", "::1", npmRegistry]) noProxy.add(host);
       env.NO_PROXY = [...noProxy].join(",");
       env.no_proxy = env.NO_PROXY;
     }
