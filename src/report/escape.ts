@@ -70,7 +70,9 @@ export function safeUrl(url: string | undefined, maxLength = 2000): string | und
     return undefined;
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return undefined;
-  const href = parsed.href.replace(
+  // URL adds "/" to a bare origin; keep the URL as the user (and the `url` output) wrote it.
+  const bare = parsed.pathname === "/" && !parsed.search && !parsed.hash && !/\/\s*$/.test(url);
+  const href = (bare ? parsed.href.slice(0, -1) : parsed.href).replace(
     /[()<>|[\]`\s"']/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
   );

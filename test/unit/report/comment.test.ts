@@ -46,7 +46,7 @@ describe("renderComment", () => {
     const shown = visible(body);
     expect(shown).toContain("✅ Healthy");
     expect(shown).toContain(
-      "[https://backend-pr-12.example.workers.dev/](https://backend-pr-12.example.workers.dev/)",
+      "[https://backend-pr-12.example.workers.dev](https://backend-pr-12.example.workers.dev)",
     );
     expect(shown).toContain("healthy in 12.3 s · 4 attempts");
     expect(shown).toContain("`3f78685`");

@@ -8,7 +8,7 @@ describe("renderSummary", () => {
     const summary = renderSummary(healthyReport({ title: "Add <login> @octocat" }));
     expect(summary).not.toContain("<!--");
     expect(summary.split("\n")[0]).toBe("## ✅ Healthy · Cloudflare Containers preview `backend-pr-12`");
-    expect(summary).toContain("| **URL** | [https://backend-pr-12.example.workers.dev/]");
+    expect(summary).toContain("| **URL** | [https://backend-pr-12.example.workers.dev]");
     expect(summary).toContain("healthy in 12.3 s · 4 attempts");
     expect(summary).toContain("| **Commit** | `3f78685` |");
     expect(summary).toContain("| **Pull request** | #12 · Add &lt;login&gt; @\u200Doctocat |");
