@@ -1,15 +1,21 @@
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runBuildCacheBench } from "./build-cache.js";
+import { runColdStartBench } from "./cold-start.js";
 import { runHealthBench } from "./health.js";
 import { machineLine } from "./lib.js";
 import { runValidateBench } from "./validate.js";
+import { runWranglerBench } from "./wrangler.js";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const sections: Record<string, () => Promise<string>> = {
   validate: () => runValidateBench(repo),
   health: () => runHealthBench(),
+  wrangler: () => runWranglerBench(repo),
+  "build-cache": () => runBuildCacheBench(repo),
+  "cold-start": () => runColdStartBench(repo),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
