@@ -3,6 +3,8 @@
  * applications is `<preview worker>-<class lowercased>`. Everything fits a DNS label (63 chars).
  */
 
+import { UsageError } from "../errors.js";
+
 export const MAX_NAME_LENGTH = 63;
 
 /** Lowercase; anything outside [a-z0-9-] becomes '-'; repeated dashes collapse; no dash at either end. */
@@ -46,6 +48,55 @@ export function previewContainerName(base: string, prNumber: number, className: 
   const baseRoom = MAX_NAME_LENGTH - marker.length - clsPart.length;
   const basePart = cut(worker.slice(0, worker.length - previewSuffix(prNumber).length), baseRoom) || "w";
   return `${basePart}${marker}${clsPart}`;
+}
+
+/** Every name of one PR's preview, as deploy creates them and destroy removes them. */
+export interface PreviewNames {
+  /** The sanitised base the names derive from, without any `-pr-<n>` it already carried. */
+  base: string;
+  /** The preview Worker: `<base>-pr-<n>`. */
+  workerName: string;
+  /** One container application name per class, in the order given. */
+  containerNames: string[];
+}
+
+/**
+ * The one mapping from (base name or worker-name input, PR number) to a preview's names, shared by
+ * deploy and destroy so they always agree. The base is sanitised first; a base that then already
+ * ends in `-pr-<n>` of this PR is taken as the preview name itself (no double suffix), and its
+ * container names derive from the base without that suffix. A base ending in `-pr-<m>` of another
+ * PR is refused: that name belongs to PR #m's preview. So is a preview name equal to production's.
+ */
+export function resolvePreviewNames(
+  base: string,
+  prNumber: number,
+  classNames: readonly string[],
+  productionName?: string,
+): PreviewNames {
+  const sanitized = sanitizeName(base);
+  const carried = previewNumberOf(sanitized);
+  if (carried !== undefined && carried !== prNumber) {
+    throw new UsageError(
+      `Refusing to use '${base}' as the Worker name of PR #${prNumber}'s preview: it is already the preview name of PR #${carried}, but this run is about PR #${prNumber}.`,
+      `Set \`worker-name\` (or the config's \`name\`) to the base name without '-pr-${carried}'; previews are named <base>-pr-<number> automatically.`,
+    );
+  }
+  const stripped = carried === undefined ? sanitized : sanitized.replace(/-pr-\d+$/, "");
+  const workerName = previewWorkerName(stripped, prNumber);
+  if (
+    productionName !== undefined &&
+    (workerName === productionName || workerName === sanitizeName(productionName))
+  ) {
+    throw new UsageError(
+      `Refusing to use '${workerName}' as PR #${prNumber}'s preview Worker: it is the production Worker's name.`,
+      "Give production a name that does not end in -pr-<number>, or set `worker-name` to a different base for previews.",
+    );
+  }
+  return {
+    base: stripped,
+    workerName,
+    containerNames: classNames.map((c) => previewContainerName(stripped, prNumber, c)),
+  };
 }
 
 /** True when `name` is the preview name of PR `prNumber` (ends in `-pr-<n>`, nothing after). */

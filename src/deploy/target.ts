@@ -2,7 +2,7 @@ import { ProjectError, UsageError } from "../errors.js";
 import type { Inputs } from "../inputs.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 import { isPullRequestEvent, type RunContext } from "../run-context.js";
-import { previewContainerName, previewWorkerName } from "./preview.js";
+import { resolvePreviewNames } from "./preview.js";
 
 /** Where a deploy goes: production or a PR's preview Worker, with every name it will use. */
 export interface DeployTarget {
@@ -62,13 +62,25 @@ export function decideTarget(
       "Use `preview: auto` (previews on pull_request / pull_request_target events only) or `preview: false`.",
     );
   }
+  const classes = containers.map((c) => c.className ?? `container-${c.index}`);
+  const names = resolvePreviewNames(base, pr.number, classes, effectiveWorkerName(config));
   const containerNames = new Map<number, string>();
-  for (const c of containers) {
-    containerNames.set(c.index, previewContainerName(base, pr.number, c.className ?? `container-${c.index}`));
-  }
+  const owner = new Map<string, number>();
+  containers.forEach((c, i) => {
+    const name = names.containerNames[i] ?? "";
+    const first = owner.get(name);
+    if (first !== undefined) {
+      throw new ProjectError(
+        `Container classes '${classes[first]}' (containers[${containers[first]?.index}]) and '${classes[i]}' (containers[${c.index}]) would both get the container application name '${name}' in PR #${pr.number}'s preview, so one would overwrite the other.`,
+        "Rename one of the two classes so they differ in letters and digits (case, '_' and '$' are not kept), within the first characters that fit a 63-character name.",
+      );
+    }
+    owner.set(name, i);
+    containerNames.set(c.index, name);
+  });
   return {
     preview: true,
-    workerName: previewWorkerName(base, pr.number),
+    workerName: names.workerName,
     baseName: base,
     prNumber: pr.number,
     containerNames,

@@ -1,9 +1,4 @@
-import {
-  isPreviewNameOf,
-  previewContainerName,
-  previewNumberOf,
-  previewWorkerName,
-} from "../deploy/preview.js";
+import { isPreviewNameOf, previewNumberOf, resolvePreviewNames } from "../deploy/preview.js";
 import { ProjectError, UsageError } from "../errors.js";
 import type { Inputs } from "../inputs.js";
 import type { RunContext } from "../run-context.js";
@@ -18,9 +13,11 @@ export interface DestroyTarget {
 }
 
 /**
- * The preview Worker to remove. On a PR event it is `<base>-pr-<n>` of that PR (a worker-name that
- * already is that name is taken as is); without a PR event (the CLI) worker-name must itself be a
- * preview name. Anything else — production above all — is refused.
+ * The preview Worker to remove, named by the same function deploy uses (resolvePreviewNames), so
+ * destroy removes exactly what deploy created. On a PR event it is that PR's preview of the
+ * worker-name input or the config's name (a base that already is this PR's preview name is taken
+ * as is; one of another PR's is refused). Without a PR event (the CLI) worker-name must itself be
+ * a preview name, exactly as deploy writes it. Anything else — production above all — is refused.
  */
 export function decideDestroyTarget(
   inputs: Pick<Inputs, "workerName">,
@@ -30,29 +27,15 @@ export function decideDestroyTarget(
 ): DestroyTarget {
   const given = inputs.workerName;
   const pr = ctx.pullRequest?.number;
-  let workerName: string;
   let prNumber: number;
   let base: string;
   if (pr !== undefined && pr > 0) {
-    const givenNumber = given !== undefined ? previewNumberOf(given) : undefined;
-    if (given !== undefined && givenNumber !== undefined && givenNumber !== pr) {
-      throw new UsageError(
-        `Refusing to destroy '${given}': it is the preview of PR #${givenNumber}, but this run is about PR #${pr}.`,
-        "destroy only removes the preview of the pull request that triggered the run.",
+    base = given ?? configName ?? "";
+    if (base === "") {
+      throw new ProjectError(
+        "There is no Worker name to derive the preview name from (no `worker-name` input, no `name` in the config).",
+        "Set `worker-name` to the same value the deploy step used.",
       );
-    }
-    if (given !== undefined && givenNumber === pr) {
-      workerName = given;
-      base = given.slice(0, given.length - `-pr-${pr}`.length);
-    } else {
-      base = given ?? configName ?? "";
-      if (base === "") {
-        throw new ProjectError(
-          "There is no Worker name to derive the preview name from (no `worker-name` input, no `name` in the config).",
-          "Set `worker-name` to the same value the deploy step used.",
-        );
-      }
-      workerName = previewWorkerName(base, pr);
     }
     prNumber = pr;
   } else {
@@ -63,21 +46,25 @@ export function decideDestroyTarget(
         "Run destroy on the pull_request `closed` event, or (CLI) pass --worker-name <name>-pr-<number>.",
       );
     }
-    workerName = given;
+    base = given;
     prNumber = n;
-    base = given.slice(0, given.length - `-pr-${n}`.length);
   }
-  if (!isPreviewNameOf(workerName, prNumber) || (configName !== undefined && workerName === configName)) {
+  const names = resolvePreviewNames(base, prNumber, classNames, configName);
+  if (pr === undefined || pr <= 0) {
+    if (names.workerName !== given) {
+      throw new UsageError(
+        `Refusing to destroy '${given}': deploy never creates that name; PR #${prNumber}'s preview of it is '${names.workerName}'.`,
+        `Pass --worker-name ${names.workerName} if that is the preview to remove.`,
+      );
+    }
+  }
+  if (!isPreviewNameOf(names.workerName, prNumber)) {
     throw new UsageError(
-      `Refusing to destroy '${workerName}': it is not a preview name of PR #${prNumber}.`,
+      `Refusing to destroy '${names.workerName}': it is not a preview name of PR #${prNumber}.`,
       "destroy never removes production; it only removes <name>-pr-<number> Workers.",
     );
   }
-  return {
-    workerName,
-    prNumber,
-    containerNames: classNames.map((c) => previewContainerName(base, prNumber, c)),
-  };
+  return { workerName: names.workerName, prNumber, containerNames: names.containerNames };
 }
 
 /** The container applications that belong to the preview: by its names, its name prefix, or its DO namespaces. */

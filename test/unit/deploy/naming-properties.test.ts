@@ -12,6 +12,8 @@ import {
   previewContainerName,
   previewNumberOf,
   previewWorkerName,
+  resolvePreviewNames,
+  sanitizeName,
 } from "../../../src/deploy/preview.js";
 import { decideTarget } from "../../../src/deploy/target.js";
 import { decideDestroyTarget } from "../../../src/destroy/select.js";
@@ -99,6 +101,20 @@ function configNamed(name: string | undefined): WranglerConfig {
   return makeWranglerConfig("wrangler.json", "json", parsed.doc, undefined);
 }
 
+/**
+ * Deploy refuses three inputs on purpose (see resolvePreviewNames and decideTarget): a base already
+ * carrying another PR's `-pr-<m>`, a preview name equal to production's, and two classes whose
+ * container application names coincide. Properties about what deploy creates look at the rest.
+ */
+function deployable(base: string, n: number, classes: readonly string[], production?: string): boolean {
+  const carried = previewNumberOf(sanitizeName(base));
+  if (carried !== undefined && carried !== n) return false;
+  const names = resolvePreviewNames(base, n, classes);
+  if (production !== undefined && [production, sanitizeName(production)].includes(names.workerName))
+    return false;
+  return new Set(names.containerNames).size === classes.length;
+}
+
 function expectValidName(name: string): void {
   expect(name).toMatch(VALID);
   expect(name.length).toBeLessThanOrEqual(MAX_NAME_LENGTH);
@@ -136,6 +152,7 @@ describe("preview names are always valid", () => {
         prNumber,
         fc.array(className, { minLength: 1, maxLength: 4 }),
         (base, n, classes) => {
+          fc.pre(deployable(base === "" ? "x" : base, n, classes, "production-name"));
           const target = decideTarget(
             { preview: "auto", workerName: base === "" ? "x" : base },
             { eventName: "pull_request", pullRequest: pr(n) },
@@ -296,10 +313,8 @@ describe("destroy never targets production", () => {
         prNumber,
         fc.array(className, { minLength: 1, maxLength: 3 }),
         (configName, given, eventName, n, classes) => {
-          // A worker-name that already is this PR's preview name is taken as is by destroy (see
-          // decideDestroyTarget); deploy would suffix it again. Every other base is shared.
-          fc.pre(given === undefined || previewNumberOf(given) === undefined);
           fc.pre((given ?? configName ?? "") !== "");
+          fc.pre(deployable(given ?? configName ?? "", n, classes, configName));
           const ctx = { eventName, pullRequest: pr(n) };
           const deployed = decideTarget(
             { preview: "auto", ...(given !== undefined ? { workerName: given } : {}) },

@@ -5,8 +5,10 @@ import {
   previewContainerName,
   previewNumberOf,
   previewWorkerName,
+  resolvePreviewNames,
   sanitizeName,
 } from "../../../src/deploy/preview.js";
+import { UsageError } from "../../../src/errors.js";
 
 describe("sanitizeName", () => {
   it.each([
@@ -88,5 +90,49 @@ describe("preview name checks", () => {
     ["-pr-3", undefined],
   ])("previewNumberOf(%j) = %j", (name, expected) => {
     expect(previewNumberOf(name)).toBe(expected);
+  });
+});
+
+describe("resolvePreviewNames (shared by deploy and destroy)", () => {
+  const long = "a".repeat(70);
+  it.each([
+    ["api", 5, "api-pr-5", "api-pr-5-backend"],
+    ["Api", 5, "api-pr-5", "api-pr-5-backend"],
+    // already this PR's preview name (after sanitising): taken as is, no double suffix
+    ["api-pr-5", 5, "api-pr-5", "api-pr-5-backend"],
+    ["API_PR_5", 5, "api-pr-5", "api-pr-5-backend"],
+    ["api-pr-05", 5, "api-pr-5", "api-pr-5-backend"],
+    ["api-pr-7-pr-5", 5, "api-pr-7-pr-5", "api-pr-7-pr-5-backend"],
+    ["api-pr-5-pr-5", 5, "api-pr-5-pr-5", "api-pr-5-pr-5-backend"],
+    // not a preview name: nothing before -pr-, or no -pr- marker at the end
+    ["pr-5", 5, "pr-5-pr-5", "pr-5-pr-5-backend"],
+    ["api-pr-5x", 5, "api-pr-5x-pr-5", "api-pr-5x-pr-5-backend"],
+    ["api-pr-", 5, "api-pr-pr-5", "api-pr-pr-5-backend"],
+    // a long preview name is cut like any other base, the -pr-<n> kept
+    [`${long}-pr-5`, 5, previewWorkerName(long, 5), previewContainerName(long, 5, "Backend")],
+  ])("%j, PR %i → %j, %j", (base, n, worker, container) => {
+    const names = resolvePreviewNames(base, n, ["Backend"]);
+    expect(names.workerName).toBe(worker);
+    expect(names.containerNames).toEqual([container]);
+    expect(names.workerName.length).toBeLessThanOrEqual(MAX_NAME_LENGTH);
+    expect(isPreviewNameOf(names.workerName, n)).toBe(true);
+  });
+
+  it.each([
+    ["api-pr-7", 5, undefined, /preview name of PR #7, but this run is about PR #5/],
+    ["Api PR 7", 5, undefined, /preview name of PR #7, but this run is about PR #5/],
+    ["api-pr-50", 5, undefined, /preview name of PR #50, but this run is about PR #5/],
+    ["api-pr-5", 5, "api-pr-5", /production Worker's name/],
+    ["api", 5, "API_pr_5", /production Worker's name/],
+  ])("refuses base %j on PR %i (production %j) with a usage error", (base, n, production, message) => {
+    let error: unknown;
+    try {
+      resolvePreviewNames(base, n, ["Backend"], production);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toMatch(message);
+    expect((error as UsageError).hint).toBeTruthy();
   });
 });

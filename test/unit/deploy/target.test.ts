@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { previewContainerName } from "../../../src/deploy/preview.js";
 import { decideForkPolicy, decideTarget, effectiveWorkerName } from "../../../src/deploy/target.js";
 import { ProjectError, UsageError } from "../../../src/errors.js";
 import { parseTomlDoc } from "../../../src/project/structured-doc.js";
@@ -62,6 +63,94 @@ describe("decideTarget", () => {
     );
     expect(t.workerName).toBe("other-pr-5");
     expect(t.baseName).toBe("Other");
+  });
+
+  it.each([
+    ["api-pr-5", "api-pr-5", "api-pr-5-backend"],
+    ["API-PR-5", "api-pr-5", "api-pr-5-backend"],
+    ["api-pr-7-pr-5", "api-pr-7-pr-5", "api-pr-7-pr-5-backend"],
+  ])(
+    "a worker-name %j that already is PR 5's preview name is used as is: %j",
+    (workerName, name, container) => {
+      const t = decideTarget(
+        { preview: "auto", workerName },
+        { eventName: "pull_request", pullRequest: pr(5) },
+        base,
+        containers,
+      );
+      expect(t.workerName).toBe(name);
+      expect(t.containerNames.get(0)).toBe(container);
+    },
+  );
+
+  it.each([
+    ["worker-name of another PR", { workerName: "api-pr-7" }, base, /preview name of PR #7/],
+    ["config name of another PR", {}, config('name = "shop-pr-7"\n'), /preview name of PR #7/],
+    ["the production name", {}, config('name = "shop-pr-5"\n'), /production Worker's name/],
+  ])("refuses a preview named after %s (usage error, nothing deployed)", (_label, inputs, cfg, message) => {
+    let error: unknown;
+    try {
+      decideTarget(
+        { preview: "auto", ...inputs },
+        { eventName: "pull_request", pullRequest: pr(5) },
+        cfg,
+        containers,
+      );
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  const long = `Container${"X".repeat(60)}`;
+  it.each([
+    ["'_' and '$'", "Foo_Bar", "Foo$Bar", "shop-pr-5-foo-bar"],
+    ["case", "Backend", "BACKEND", "shop-pr-5-backend"],
+    ["the same class twice", "Backend", "Backend", "shop-pr-5-backend"],
+    ["no letters or digits", "É", "$", "shop-pr-5-container"],
+    [
+      "a difference after the 63-character cut",
+      `${long}A`,
+      `${long}B`,
+      previewContainerName("shop", 5, long),
+    ],
+  ])("refuses two classes differing only in %s: one container application name", (_label, a, b, name) => {
+    let error: unknown;
+    try {
+      decideTarget({ preview: "auto" }, { eventName: "pull_request", pullRequest: pr(5) }, base, [
+        { index: 0, className: "Other" },
+        { index: 1, className: a },
+        { index: 2, className: b },
+      ]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ProjectError);
+    const message = (error as ProjectError).message;
+    expect(message).toContain(`'${a}' (containers[1])`);
+    expect(message).toContain(`'${b}' (containers[2])`);
+    expect(message).toContain(`'${name}'`);
+    expect((error as ProjectError).hint).toMatch(/Rename one of the two classes/);
+  });
+
+  it("distinct container names pass, and production never checks them (wrangler names those)", () => {
+    const classes = [
+      { index: 0, className: "FooBar" },
+      { index: 1, className: "Foo_Bar" },
+    ];
+    const t = decideTarget(
+      { preview: "auto" },
+      { eventName: "pull_request", pullRequest: pr(5) },
+      base,
+      classes,
+    );
+    expect([...t.containerNames.values()]).toEqual(["shop-pr-5-foobar", "shop-pr-5-foo-bar"]);
+    const dup = [
+      { index: 0, className: "Foo_Bar" },
+      { index: 1, className: "Foo$Bar" },
+    ];
+    expect(decideTarget({ preview: "auto" }, { eventName: "push" }, base, dup).containerNames.size).toBe(0);
   });
 
   it("preview=true without a PR event is a usage error", () => {
