@@ -1,6 +1,5 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { pipelineCli, preflightCli } from "./cli-pipeline.js";
 import {
   renderGithub,
   renderJson,
@@ -11,7 +10,6 @@ import {
 import { UsageError } from "./errors.js";
 import { reportFailure } from "./main.js";
 import { consoleIo } from "./shell/io.js";
-import { healthCommand } from "./verify/health-command.js";
 
 const USAGE = `Usage:
   cf-containers-deploy validate [dir] [--config F] [--env E] [--format text|json|github]
@@ -68,15 +66,22 @@ export async function main(argv: string[], out: Streams): Promise<number> {
     switch (command) {
       case "validate":
         return validateCli(rest, out);
-      case "health":
+      // The other commands load on demand, so `validate` starts fast.
+      case "health": {
+        const { healthCommand } = await import("./verify/health-command.js");
         return await healthCommand(rest, out, process.env);
-      case "preflight":
+      }
+      case "preflight": {
+        const { preflightCli } = await import("./cli-pipeline.js");
         await preflightCli(rest, { env: process.env, cwd: process.cwd(), io });
         return 0;
+      }
       case "deploy":
-      case "destroy":
+      case "destroy": {
+        const { pipelineCli } = await import("./cli-pipeline.js");
         await pipelineCli(command, rest, { env: process.env, cwd: process.cwd(), io });
         return 0;
+      }
       case undefined:
       case "-h":
       case "--help":

@@ -1,3 +1,4 @@
 import { run } from "./main.js";
+import { actionsIo } from "./shell/actions-io.js";
 
-process.exitCode = await run();
+process.exitCode = await run({ env: process.env, cwd: process.cwd(), io: actionsIo() });

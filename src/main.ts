@@ -1,11 +1,9 @@
 import { resolve } from "node:path";
-import { deployCommand } from "./commands/deploy.js";
-import { destroyCommand } from "./commands/destroy.js";
 import { reportValidation, validateDirectory } from "./commands/validate.js";
 import { errorMessage, exitCodeOf, PhaseError, ProjectError, UsageError } from "./errors.js";
 import { envInputSource, type Inputs, parseInputs } from "./inputs.js";
 import { type RunContext, readRunContext } from "./run-context.js";
-import { actionsIo, type Io } from "./shell/io.js";
+import type { Io } from "./shell/io.js";
 
 /** Everything a command needs from the outside world. */
 export interface ActionEnv {
@@ -47,19 +45,22 @@ export async function dispatch(inputs: Inputs, ctx: RunContext, actionEnv: Actio
     case "validate":
       await validateStep(inputs, ctx, actionEnv.io);
       return;
-    case "deploy":
+    // Loaded on demand: validate stays fast without the docker, wrangler and GitHub machinery.
+    case "deploy": {
+      const { deployCommand } = await import("./commands/deploy.js");
       await deployCommand(inputs, ctx, actionEnv);
       return;
-    case "destroy":
+    }
+    case "destroy": {
+      const { destroyCommand } = await import("./commands/destroy.js");
       await destroyCommand(inputs, ctx, actionEnv);
       return;
+    }
   }
 }
 
 /** The action: parse inputs once, run the command, one failure funnel. Returns the exit code. */
-export async function run(
-  actionEnv: ActionEnv = { env: process.env, cwd: process.cwd(), io: actionsIo() },
-): Promise<number> {
+export async function run(actionEnv: ActionEnv): Promise<number> {
   const { env, cwd, io } = actionEnv;
   try {
     const inputs = parseInputs(envInputSource(env, (v) => io.mask(v)));

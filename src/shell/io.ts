@@ -1,5 +1,3 @@
-import * as core from "@actions/core";
-
 export interface AnnotationAt {
   title?: string;
   file?: string;
@@ -24,24 +22,6 @@ export interface Io {
   summary(markdown: string): Promise<void>;
   /** Hide a value from every later log line. */
   mask(value: string): void;
-}
-
-/** The runner's Io, through @actions/core. */
-export function actionsIo(): Io {
-  return {
-    info: (m) => core.info(m),
-    debug: (m) => core.debug(m),
-    warning: (m, at) => core.warning(m, at ?? {}),
-    error: (m, at) => core.error(m, at ?? {}),
-    notice: (m, at) => core.notice(m, at ?? {}),
-    group: (name, fn) => core.group(name, fn),
-    setOutput: (name, value) => core.setOutput(name, value),
-    summary: async (markdown) => {
-      if (!process.env.GITHUB_STEP_SUMMARY) return;
-      await core.summary.addRaw(markdown, true).write();
-    },
-    mask: (v) => core.setSecret(v),
-  };
 }
 
 /** A terminal Io for the CLI: plain lines on stderr, outputs as `name=value` on stdout when asked. */
