@@ -205,7 +205,8 @@ describe("deploy against the Cloudflare stand-in (dist/index.js, real wrangler, 
       pullRequest(42, PR_SHA),
     );
     expect(run.exitCode, log(run)).toBe(2);
-    expect(log(run)).toContain(`Refusing to destroy '${shop.name}-pr-7'`);
+    expect(log(run)).toMatch(new RegExp(`Refusing to (destroy|use) '${shop.name}-pr-7'`));
+    expect(log(run)).toContain("PR #7");
     const push = await deploy(shop, { command: "destroy" });
     expect(push.exitCode, log(push)).toBe(2);
     expect(log(push)).toMatch(/destroy only removes PR previews/);
