@@ -18,13 +18,37 @@ function pick(env: NodeJS.ProcessEnv, lower: string, upper: string): string {
   return env[lower] ?? env[upper] ?? "";
 }
 
+/**
+ * undici 6 (the major the Actions toolkit bundles, so ours is the same copy) marks EnvHttpProxyAgent
+ * experimental and prints a warning once per process; undici 7 ships the same agent as stable. The
+ * warning would only puzzle someone reading a deploy log, so exactly that one is not printed.
+ */
+function withoutExperimentalWarning<T>(make: () => T): T {
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const options = rest[0];
+    const code =
+      typeof options === "object" && options !== null ? (options as { code?: string }).code : rest[1];
+    if (code === "UNDICI-EHPA") return;
+    (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return make();
+  } finally {
+    process.emitWarning = emit;
+  }
+}
+
 /** Creates the agent once; call `close()` when done polling. */
 export function createHttpProbe(env: NodeJS.ProcessEnv = process.env): HttpProbe {
-  const agent = new EnvHttpProxyAgent({
-    httpProxy: pick(env, "http_proxy", "HTTP_PROXY"),
-    httpsProxy: pick(env, "https_proxy", "HTTPS_PROXY"),
-    noProxy: pick(env, "no_proxy", "NO_PROXY"),
-  });
+  const agent = withoutExperimentalWarning(
+    () =>
+      new EnvHttpProxyAgent({
+        httpProxy: pick(env, "http_proxy", "HTTP_PROXY"),
+        httpsProxy: pick(env, "https_proxy", "HTTPS_PROXY"),
+        noProxy: pick(env, "no_proxy", "NO_PROXY"),
+      }),
+  );
   const probe = async (request: ProbeRequest): Promise<ProbeOutcome> => {
     const signal = AbortSignal.timeout(Math.max(1, Math.round(request.timeoutMs)));
     let target: URL;
