@@ -9,6 +9,7 @@ import {
 } from "./commands/validate.js";
 import { UsageError } from "./errors.js";
 import { reportFailure } from "./main.js";
+import { installInterruptHandlers } from "./shell/interrupt.js";
 import { consoleIo } from "./shell/io.js";
 
 const USAGE = `Usage:
@@ -105,6 +106,7 @@ export async function main(argv: string[], out: Streams): Promise<number> {
   }
 }
 
+installInterruptHandlers();
 process.exitCode = await main(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),

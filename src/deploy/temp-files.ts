@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { removePathOnInterrupt } from "../shell/interrupt.js";
 
 /**
  * A private temp folder for files holding secrets (mode 600 inside a 700 folder), removed by
@@ -14,6 +15,7 @@ export interface SecretFiles {
 export function secretFiles(env: Record<string, string | undefined>): SecretFiles {
   const dir = mkdtempSync(join(env.RUNNER_TEMP || tmpdir(), "cfcd-secrets-"));
   chmodSync(dir, 0o700);
+  const forget = removePathOnInterrupt(dir);
   return {
     write(name, content) {
       const path = join(dir, name);
@@ -23,6 +25,7 @@ export function secretFiles(env: Record<string, string | undefined>): SecretFile
     },
     dispose() {
       rmSync(dir, { recursive: true, force: true });
+      forget();
     },
   };
 }

@@ -3,6 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { PhaseError } from "../errors.js";
 import type { Project } from "../project/load.js";
 import { tail } from "../shell/exec.js";
+import { removePathOnInterrupt } from "../shell/interrupt.js";
 import type { Io } from "../shell/io.js";
 import { deployArgv } from "../wrangler/argv.js";
 import { workerUploaded } from "../wrangler/output-file.js";
@@ -51,6 +52,7 @@ export async function wranglerDeploy(
     images: o.images,
   });
   const files = o.secrets.length > 0 ? secretFiles(o.env) : undefined;
+  const forgetGenerated = removePathOnInterrupt(generatedPath);
   try {
     writeFileSync(generatedPath, `${JSON.stringify(generated, null, 2)}\n`);
     const secretsFile = files?.write("secrets.json", secretsJson(o.secrets));
@@ -81,6 +83,7 @@ export async function wranglerDeploy(
     };
   } finally {
     rmSync(generatedPath, { force: true });
+    forgetGenerated();
     files?.dispose();
   }
 }

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { PhaseError } from "../errors.js";
 import type { Exec } from "../shell/exec.js";
 import { tail } from "../shell/exec.js";
+import { removeContainerOnInterrupt, removePathOnInterrupt } from "../shell/interrupt.js";
 import type { Io } from "../shell/io.js";
 import { describeSmokeFailure, envFileText, type ProbeOutcome, smokeRunArgv } from "./plan.js";
 
@@ -95,6 +96,8 @@ export async function smokeTest(o: SmokeOptions): Promise<ProbeOutcome> {
       `Smoke test: ${skipped.join(", ")} contain line breaks, which docker's --env-file cannot carry; the smoke container runs without them.`,
     );
   }
+  const forgetDir = removePathOnInterrupt(dir);
+  const forgetContainer = removeContainerOnInterrupt(name, o.env);
   try {
     writeFileSync(envFile, text, { mode: 0o600 });
     chmodSync(envFile, 0o600);
@@ -179,6 +182,8 @@ export async function smokeTest(o: SmokeOptions): Promise<ProbeOutcome> {
     return outcome;
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    forgetDir();
     await o.exec("docker", ["rm", "-f", name], { env: o.env, timeoutMs: 60_000 });
+    forgetContainer();
   }
 }
