@@ -208,6 +208,33 @@ describe.concurrent("health poller against loopback servers", () => {
     expect(r.attempts).toBeGreaterThanOrEqual(2);
   });
 
+  it("bounds each attempt against a slow-drip body (one byte every 200 ms)", async ({ expect }) => {
+    const timers = new Set<NodeJS.Timeout>();
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      let sent = 0;
+      const t = setInterval(() => {
+        // Bounded: stops after 200 bytes (40 s) or when the client hangs up.
+        if (sent++ >= 200 || res.destroyed) {
+          clearInterval(t);
+          res.end();
+          return;
+        }
+        res.write("x");
+      }, 200);
+      timers.add(t);
+    });
+    // The body never contains "ok": each attempt ends at its own timeout (so several fit in the
+    // 3 s deadline), never at the end of the 40 s drip.
+    const r = await poll({ url: server.url, expectBody: "ok", timeoutMs: 3000, attemptTimeoutMs: 700 });
+    // Without a body expectation the 200 status is enough, read within one attempt's bound.
+    const statusOnly = await poll({ url: server.url, timeoutMs: 3000, attemptTimeoutMs: 700 });
+    for (const t of timers) clearInterval(t);
+    expect(r.healthy).toBe(false);
+    expect(r.attempts).toBeGreaterThanOrEqual(2);
+    expect(statusOnly).toMatchObject({ healthy: true, attempts: 1 });
+  });
+
   it("reads at most the body cap of a 50 MB answer and drops the connection", async ({ expect }) => {
     const total = 50 * 1024 * 1024;
     let written = 0;
