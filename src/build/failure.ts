@@ -19,7 +19,7 @@ export interface BuildFailure {
 
 const DISK_FULL = /no space left on device|disk quota exceeded|ENOSPC/i;
 const DAEMON_GONE =
-  /Cannot connect to the Docker daemon|error during connect|Is the docker daemon running|dial unix [^\s:]*docker\.sock|docker\.sock: connect: (?:no such file|connection refused)|failed to dial gRPC|buildkit.*(?:connection reset|closed network connection)|rpc error: code = Unavailable/i;
+  /Cannot connect to the Docker daemon|error during connect|Is the docker daemon running|dial unix [^\s:]*docker\.sock|docker\.sock: connect: (?:no such file|connection refused)|failed to dial gRPC|buildkit.*(?:connection reset|closed network connection)|rpc error: code = Unavailable|failed to solve: Unavailable\b|error reading from server: EOF/i;
 
 export function classifyBuildFailure(tag: string, exitCode: number, output: string): BuildFailure {
   const last = tail(output, 20);

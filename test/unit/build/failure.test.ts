@@ -21,6 +21,10 @@ error during connect: Post "http://%2Fvar%2Frun%2Fdocker.sock/v1.47/build": EOF`
 
 const DAEMON_GONE_2 = `ERROR: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?`;
 
+// What buildx printed when the daemon's socket went away while it loaded the build context.
+const DAEMON_GONE_3 = `#3 [internal] load build context
+ERROR: failed to solve: Unavailable: error reading from server: EOF`;
+
 const STEP_FAILED = `#6 [2/3] RUN false
 #6 ERROR: process "/bin/sh -c false" did not complete successfully: exit code: 1
 ERROR: failed to solve: process "/bin/sh -c false" did not complete successfully: exit code: 1`;
@@ -43,6 +47,7 @@ describe("classifyBuildFailure", () => {
       /Docker daemon .* stopped answering/,
     ],
     ["daemon gone (cannot connect)", DAEMON_GONE_2, "daemon-gone", 2, /stopped answering/],
+    ["daemon gone (gRPC stream cut)", DAEMON_GONE_3, "daemon-gone", 2, /stopped answering/],
     ["a Dockerfile step failed", STEP_FAILED, "build-step", 1, /failed \(exit 1\)/],
   ])("%s", (_label, output, kind, exitCode, message) => {
     const f = classifyBuildFailure("app:abc", 1, output);
