@@ -6,14 +6,12 @@
 // Docker-backed: FAILS when docker is missing (run test/infra/setup-docker.sh first).
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { busyboxProject, cleanupBusyboxProjects } from "../fixtures/busybox.js";
 import { type ActionRun, runAction } from "../helpers/run-action.js";
+import { actionEnvFor, pullRequestEvent } from "../helpers/standin-action.js";
 import { type CloudflareStandin, startCloudflareStandin } from "../standin/cloudflare/index.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
@@ -64,42 +62,6 @@ afterAll(async () => {
   cleanupBusyboxProjects();
 });
 
-let caBundle: string | undefined;
-
-/** The stand-in's variables (its token goes in through the api-token input), plus this machine's CA. */
-function cfEnv(): Record<string, string> {
-  const { CLOUDFLARE_API_TOKEN: _token, ...rest } = standin.env;
-  const machineCa = process.env.NODE_EXTRA_CA_CERTS;
-  if (caBundle === undefined && rest.NODE_EXTRA_CA_CERTS && machineCa && existsSync(machineCa)) {
-    caBundle = join(mkdtempSync(join(tmpdir(), "cfcd-ca-")), "bundle.pem");
-    writeFileSync(
-      caBundle,
-      `${readFileSync(rest.NODE_EXTRA_CA_CERTS, "utf8")}\n${readFileSync(machineCa, "utf8")}`,
-    );
-  }
-  return {
-    ...rest,
-    ...(caBundle !== undefined ? { NODE_EXTRA_CA_CERTS: caBundle } : {}),
-    RUNNER_TOOL_CACHE: join(tmpdir(), "cfcd-test-tool-cache"),
-  };
-}
-
-function pullRequest(number: number, sha: string, action = "synchronize") {
-  return {
-    name: "pull_request",
-    payload: {
-      action,
-      number,
-      pull_request: {
-        number,
-        title: "a change",
-        head: { sha, ref: "feature", repo: { full_name: "acme/app" } },
-        base: { ref: "main", repo: { full_name: "acme/app" } },
-      },
-    },
-  };
-}
-
 async function action(
   workspace: string,
   inputs: Record<string, string> = {},
@@ -117,7 +79,7 @@ async function action(
       comment: "false",
       ...inputs,
     },
-    env: { ...cfEnv(), ...env },
+    env: { ...actionEnvFor(standin.env), ...env },
     ...(event ? { event } : {}),
     workspace,
     timeoutMs: 180_000,
@@ -244,11 +206,12 @@ describe("faults during destroy", () => {
   const pr = 900 + Number.parseInt(RUN.slice(0, 2), 16);
   let destroyWorkspace = "";
   const worker = () => `fault-destroy-${RUN}-pr-${pr}`;
-  const destroy = () => action(destroyWorkspace, { command: "destroy" }, pullRequest(pr, PR_SHA, "closed"));
+  const destroy = () =>
+    action(destroyWorkspace, { command: "destroy" }, pullRequestEvent(pr, PR_SHA, "closed"));
 
   it("a PR preview to destroy", async () => {
     const p = await project(`fault-destroy-${RUN}`);
-    const run = await action(p.workspace, {}, pullRequest(pr, PR_SHA));
+    const run = await action(p.workspace, {}, pullRequestEvent(pr, PR_SHA));
     expect(run.exitCode, log(run)).toBe(0);
     expect(run.outputs["worker-name"]).toBe(`fault-destroy-${RUN}-pr-${pr}`);
     destroyWorkspace = p.workspace;
@@ -342,12 +305,12 @@ describe("a Cloudflare API call that never answers", () => {
   it("is cut off by the per-request timeout and retried; destroy then succeeds", async () => {
     const pr = 950 + Number.parseInt(RUN.slice(2, 4), 16);
     const p = await project(`fault-hang-${RUN}`);
-    const deployed = await action(p.workspace, {}, pullRequest(pr, PR_SHA));
+    const deployed = await action(p.workspace, {}, pullRequestEvent(pr, PR_SHA));
     expect(deployed.exitCode, log(deployed)).toBe(0);
     const name = `fault-hang-${RUN}-pr-${pr}`;
     const from = standin.requests.length;
     standin.failNext({ method: "GET", pathPattern: "/containers/applications$", hang: true });
-    const run = await action(p.workspace, { command: "destroy" }, pullRequest(pr, PR_SHA, "closed"));
+    const run = await action(p.workspace, { command: "destroy" }, pullRequestEvent(pr, PR_SHA, "closed"));
     expect(run.exitCode, log(run)).toBe(0);
     // ours timed out once, then answered (a 3rd GET is wrangler delete's own look-up)
     expect(count("GET", /\/containers\/applications$/, from)).toBe(2 + 1);
