@@ -25,8 +25,7 @@ import { renderHealthText } from "../verify/render.js";
 import { resolveHealthUrl } from "../verify/target.js";
 import { verifyHealth } from "../verify/verify.js";
 import { rolloutFor } from "../wrangler/argv.js";
-import { resolveWrangler } from "../wrangler/resolve.js";
-import { wranglerRunner } from "../wrangler/runner.js";
+import { openWrangler } from "../wrangler/runner.js";
 
 export type { DeployOutcome, PhaseTiming } from "../deploy/outcome.js";
 
@@ -270,18 +269,13 @@ export async function deployCommand(
       };
     }
 
-    const wrangler = wranglerRunner({
-      wrangler: await resolveWrangler({
-        workingDirectory: dir,
-        version: inputs.wranglerVersion,
-        env,
-        exec,
-        io,
-        onGitHub: ctx.onGitHub,
-      }),
+    const wrangler = await openWrangler({
+      workingDirectory: dir,
+      version: inputs.wranglerVersion,
+      env,
       exec,
       io,
-      env,
+      onGitHub: ctx.onGitHub,
       ...(inputs.apiToken !== undefined ? { apiToken: inputs.apiToken } : {}),
       ...(inputs.accountId !== undefined ? { accountId: inputs.accountId } : {}),
     });

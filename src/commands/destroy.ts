@@ -18,8 +18,7 @@ import {
   imagesDeleteArgv,
   imagesListArgv,
 } from "../wrangler/argv.js";
-import { resolveWrangler } from "../wrangler/resolve.js";
-import { runFailed, type WranglerRun, wranglerRunner } from "../wrangler/runner.js";
+import { openWrangler, runFailed, type WranglerRun } from "../wrangler/runner.js";
 
 export interface DestroyOutcome {
   workerName: string;
@@ -88,18 +87,13 @@ export async function destroyCommand(
   // wrangler runs from an empty folder, so it reads no wrangler config: only --name says what to delete.
   const scratch = mkdtempSync(join(env.RUNNER_TEMP || tmpdir(), "cfcd-destroy-"));
   try {
-    const wrangler = wranglerRunner({
-      wrangler: await resolveWrangler({
-        workingDirectory: dir,
-        version: inputs.wranglerVersion,
-        env,
-        exec,
-        io,
-        onGitHub: ctx.onGitHub,
-      }),
+    const wrangler = await openWrangler({
+      workingDirectory: dir,
+      version: inputs.wranglerVersion,
+      env,
       exec,
       io,
-      env,
+      onGitHub: ctx.onGitHub,
       apiToken: inputs.apiToken,
       accountId: await api.accountId(),
     });

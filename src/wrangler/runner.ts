@@ -5,7 +5,7 @@ import { type Exec, type ExecResult, tail } from "../shell/exec.js";
 import type { Io } from "../shell/io.js";
 import { wranglerEnv } from "./env.js";
 import { parseWranglerOutput, stripAnsi, type WranglerOutput } from "./output-file.js";
-import type { ResolvedWrangler } from "./resolve.js";
+import { type ResolvedWrangler, type ResolveOptions, resolveWrangler } from "./resolve.js";
 import {
   classifyWranglerFailure,
   isIdempotentCommand,
@@ -59,6 +59,20 @@ export interface RunnerOptions {
  * Runs wrangler as `process.execPath <entry> …` (the action's own Node, never the runner's `node`),
  * each call with its own WRANGLER_OUTPUT_FILE_PATH, read back and removed afterwards.
  */
+/** Resolve the project's wrangler (its own install, else the tool cache) and wrap it in a runner. */
+export async function openWrangler(
+  o: ResolveOptions & Pick<RunnerOptions, "apiToken" | "accountId">,
+): Promise<WranglerRunner> {
+  return wranglerRunner({
+    wrangler: await resolveWrangler(o),
+    exec: o.exec,
+    io: o.io,
+    env: o.env,
+    ...(o.apiToken !== undefined ? { apiToken: o.apiToken } : {}),
+    ...(o.accountId !== undefined ? { accountId: o.accountId } : {}),
+  });
+}
+
 export function wranglerRunner(o: RunnerOptions): WranglerRunner {
   async function runOnce(
     args: string[],
