@@ -142,3 +142,13 @@ export function healthAttempts(run: ActionRun): string[] {
     .split("\n")
     .filter((line) => /health: attempt \d+:/.test(line));
 }
+
+/** Docker-backed tests fail (never skip) when there is no daemon, and say how to get one. */
+export function requireDocker(): void {
+  const info = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8" });
+  if (info.status !== 0) {
+    throw new Error(
+      `docker is required (run test/infra/setup-docker.sh): ${info.stderr || info.error?.message}`,
+    );
+  }
+}

@@ -7,12 +7,11 @@
 // stand-in's containers share the host network, which Cloudflare's do not.
 // Every wait is bounded; nothing here asserts on timing.
 // Docker-backed: FAILS when docker is missing (run test/infra/setup-docker.sh first).
-import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commentMarker, parseCommentState } from "../../src/report/comment.js";
 import { busyboxProject, cleanupBusyboxProjects } from "../fixtures/busybox.js";
 import { type ActionRun, runAction } from "../helpers/run-action.js";
-import { actionEnvFor, actionLog, freePort, runSuffix } from "../helpers/standin-action.js";
+import { actionEnvFor, actionLog, freePort, requireDocker, runSuffix } from "../helpers/standin-action.js";
 import {
   type CloudflareStandin,
   STANDIN_API_TOKEN,
@@ -29,9 +28,7 @@ let cf: CloudflareStandin;
 let gh: GitHubStandin;
 
 beforeAll(async () => {
-  const info = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8" });
-  if (info.status !== 0)
-    throw new Error(`docker is required (run test/infra/setup-docker.sh): ${info.stderr}`);
+  requireDocker();
   cf = await startCloudflareStandin({ edge: true, logUnknown: false });
   gh = await startGitHubStandin();
 }, 180_000);

@@ -7,7 +7,6 @@
 // Docker-backed: FAILS when docker is missing (run test/infra/setup-docker.sh first).
 // Every fixture image gets its own free port and every name a per-process suffix: other test
 // processes share this docker daemon and the host network.
-import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { busyboxProject, cleanupBusyboxProjects } from "../fixtures/busybox.js";
 import { type ActionRun, runAction } from "../helpers/run-action.js";
@@ -18,6 +17,7 @@ import {
   healthAttempts,
   pullRequestEvent,
   removeImagesOf,
+  requireDocker,
   runSuffix,
   waitPortClosed,
 } from "../helpers/standin-action.js";
@@ -36,9 +36,7 @@ const STATE_PREFIX = "<!-- cloudflare-containers-deploy-state:";
 let gh: GitHubStandin;
 
 beforeAll(async () => {
-  const info = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8" });
-  if (info.status !== 0)
-    throw new Error(`docker is required (run test/infra/setup-docker.sh): ${info.stderr}`);
+  requireDocker();
   gh = await startGitHubStandin();
 }, 120_000);
 

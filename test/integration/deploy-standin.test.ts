@@ -6,7 +6,6 @@
 // Docker-backed: FAILS when docker is missing (run test/infra/setup-docker.sh first).
 // Every fixture image gets its own free port and every name a per-process suffix: other test
 // processes share this docker daemon and the host network.
-import { spawnSync } from "node:child_process";
 import { appendFileSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +18,7 @@ import {
   freePort,
   pullRequestEvent,
   removeImagesOf,
+  requireDocker,
   runSuffix,
   waitPortClosed,
   withoutProxy,
@@ -34,9 +34,7 @@ let standin: CloudflareStandin;
 let actionEnv: Record<string, string>;
 
 beforeAll(async () => {
-  const info = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8" });
-  if (info.status !== 0)
-    throw new Error(`docker is required (run test/infra/setup-docker.sh): ${info.stderr}`);
+  requireDocker();
   // sleepAfterMs: an idle Worker container stops soon, so the next deploy's host-network smoke
   // test finds its port free (waitPortClosed below waits for exactly that).
   standin = await startCloudflareStandin({ logUnknown: true, edge: true, sleepAfterMs: 1000 });

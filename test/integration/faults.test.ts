@@ -11,7 +11,7 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { busyboxProject, cleanupBusyboxProjects } from "../fixtures/busybox.js";
 import { type ActionRun, runAction } from "../helpers/run-action.js";
-import { actionEnvFor, pullRequestEvent } from "../helpers/standin-action.js";
+import { actionEnvFor, pullRequestEvent, requireDocker } from "../helpers/standin-action.js";
 import { type CloudflareStandin, startCloudflareStandin } from "../standin/cloudflare/index.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
@@ -36,9 +36,7 @@ async function freePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  const info = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8" });
-  if (info.status !== 0)
-    throw new Error(`docker is required (run test/infra/setup-docker.sh): ${info.stderr}`);
+  requireDocker();
   standin = await startCloudflareStandin({ logUnknown: true });
   health = http.createServer((req, res) => {
     req.resume();

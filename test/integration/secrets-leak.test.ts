@@ -16,7 +16,6 @@
 // masking works (the runner consumes that line and never shows it).
 //
 // Docker-backed: FAILS when docker is missing (run test/infra/setup-docker.sh first).
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
@@ -35,7 +34,14 @@ import {
 import { type RecordingProxy, startRecordingProxy } from "../helpers/recording-proxy.js";
 import { type ActionRun, runAction } from "../helpers/run-action.js";
 import { describeRecords, type SpawnRecorder, startSpawnRecorder } from "../helpers/spawn-recorder.js";
-import { actionEnvFor, actionLog, freePort, pullRequestEvent, runSuffix } from "../helpers/standin-action.js";
+import {
+  actionEnvFor,
+  actionLog,
+  freePort,
+  pullRequestEvent,
+  requireDocker,
+  runSuffix,
+} from "../helpers/standin-action.js";
 import {
   type CloudflareStandin,
   STANDIN_API_TOKEN,
@@ -66,9 +72,7 @@ function tempDir(prefix: string): string {
 }
 
 beforeAll(async () => {
-  const info = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8" });
-  if (info.status !== 0)
-    throw new Error(`docker is required (run test/infra/setup-docker.sh): ${info.stderr}`);
+  requireDocker();
   cf = await startCloudflareStandin({ edge: true, logUnknown: false });
   gh = await startGitHubStandin({ token: GITHUB_TOKEN });
   proxy = await startRecordingProxy(gh.url);

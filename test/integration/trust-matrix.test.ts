@@ -16,7 +16,6 @@
 // (test/helpers/spawn-recorder.ts): "nothing was built" means docker was never started, "nothing
 // was deployed" means wrangler never ran and the stand-in's state did not change.
 // Docker-backed: FAILS when docker is missing (run test/infra/setup-docker.sh first).
-import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { busyboxProject, cleanupBusyboxProjects } from "../fixtures/busybox.js";
 import { type ActionRun, runAction } from "../helpers/run-action.js";
@@ -26,7 +25,7 @@ import {
   type SpawnRecorder,
   startSpawnRecorder,
 } from "../helpers/spawn-recorder.js";
-import { actionEnvFor, actionLog, freePort, runSuffix } from "../helpers/standin-action.js";
+import { actionEnvFor, actionLog, freePort, requireDocker, runSuffix } from "../helpers/standin-action.js";
 import {
   type CloudflareStandin,
   STANDIN_API_TOKEN,
@@ -43,9 +42,7 @@ let gh: GitHubStandin;
 let recorder: SpawnRecorder;
 
 beforeAll(async () => {
-  const info = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8" });
-  if (info.status !== 0)
-    throw new Error(`docker is required (run test/infra/setup-docker.sh): ${info.stderr}`);
+  requireDocker();
   cf = await startCloudflareStandin({ edge: true, logUnknown: false });
   gh = await startGitHubStandin();
   recorder = startSpawnRecorder();

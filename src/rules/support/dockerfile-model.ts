@@ -200,39 +200,25 @@ export function chainEnv(chain: Stage[], until?: Instruction): Map<string, strin
   return env;
 }
 
+function stringArray(text: string): string[] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return Array.isArray(parsed) && parsed.every((x) => typeof x === "string")
+      ? (parsed as string[])
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function parseStart(inst: Instruction, keyword: "CMD" | "ENTRYPOINT"): StartInstruction {
   const raw = (inst.getRawArgumentsContent() ?? "").trim();
   const shellText = inst.getArgumentsContent() ?? "";
   if (raw.startsWith("[")) {
-    try {
-      const parsed: unknown = JSON.parse(raw);
-      if (Array.isArray(parsed) && parsed.every((x) => typeof x === "string")) {
-        return {
-          instruction: inst,
-          keyword,
-          form: "exec",
-          argv: parsed as string[],
-          shellText,
-          malformed: false,
-        };
-      }
-    } catch {
-      // Line continuations inside the JSON: try the joined argument text.
-      try {
-        const parsed: unknown = JSON.parse(shellText.trim());
-        if (Array.isArray(parsed) && parsed.every((x) => typeof x === "string")) {
-          return {
-            instruction: inst,
-            keyword,
-            form: "exec",
-            argv: parsed as string[],
-            shellText,
-            malformed: false,
-          };
-        }
-      } catch {
-        // fall through
-      }
+    // The raw text first; with line continuations inside the JSON, the joined argument text.
+    for (const candidate of [raw, shellText.trim()]) {
+      const argv = stringArray(candidate);
+      if (argv) return { instruction: inst, keyword, form: "exec", argv, shellText, malformed: false };
     }
     return { instruction: inst, keyword, form: "shell", argv: [], shellText, malformed: true };
   }
